@@ -1,0 +1,362 @@
+"""Immutable, interned expression nodes.
+
+Every node is built through its class constructor, which interns it: two nodes
+with the same class and the same children are the same object. Equality is
+therefore identity, hashing is free, and a shared subtree is stored once.
+
+The tree keeps the shape the user typed (``Div`` for ``/``, ``Neg`` for a
+leading minus) so that ``calc parse`` can show how the input was read and the
+differentiator can use the quotient rule where the input divides. The builder
+functions at the bottom (``add``, ``mul``, ``neg`` ...) are the only way the
+parser and the rest of the code make nodes; they apply the few normalisations
+that keep ``parse(plain(e)) == e`` true (flattening, folding a sign into a
+number or a leading factor).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterator, Union
+
+Rational = Union[int, Fraction]
+
+# Known functions and how many arguments each takes.
+FUNCTIONS: dict[str, tuple[int, ...]] = {
+    "sin": (1,), "cos": (1,), "tan": (1,), "sec": (1,), "csc": (1,), "cot": (1,),
+    "asin": (1,), "acos": (1,), "atan": (1,),
+    "sinh": (1,), "cosh": (1,), "tanh": (1,),
+    "exp": (1,), "ln": (1,), "log": (1, 2), "log10": (1,), "log2": (1,),
+    "sqrt": (1,), "cbrt": (1,), "abs": (1,),
+}
+
+CONSTANTS = ("pi", "e")
+
+
+class Expr:
+    """Base of all nodes. Subclasses define ``_key`` fields and ``args``."""
+
+    __slots__ = ("__weakref__",)
+    _cache: dict = {}
+
+    @property
+    def args(self) -> tuple["Expr", ...]:
+        return ()
+
+    def rebuild(self, args: tuple["Expr", ...]) -> "Expr":
+        """The node of the same kind with new children."""
+        return self
+
+    def walk(self) -> Iterator["Expr"]:
+        """Every distinct node of the DAG, each once, children before parents."""
+        seen: set[int] = set()
+        stack: list[tuple[Expr, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                yield node
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for child in reversed(node.args):
+                if id(child) not in seen:
+                    stack.append((child, False))
+
+    def free_vars(self) -> frozenset[str]:
+        """The names of the variables in this expression (memoised per node)."""
+        found = _FREE_VARS.get(self)
+        if found is None:
+            for node in self.walk():
+                if node not in _FREE_VARS:
+                    if isinstance(node, Var):
+                        _FREE_VARS[node] = frozenset((node.name,))
+                    else:
+                        _FREE_VARS[node] = frozenset().union(*(_FREE_VARS[c] for c in node.args))
+            found = _FREE_VARS[self]
+        return found
+
+    def __repr__(self) -> str:
+        from .render.plain import plain
+
+        return f"{type(self).__name__}<{plain(self)}>"
+
+    def __reduce__(self):  # nodes are values: copying gives the same node
+        raise TypeError("expression nodes are not picklable")
+
+
+_FREE_VARS: dict[Expr, frozenset[str]] = {}
+
+
+def _intern(cls, key):
+    cache = Expr._cache
+    node = cache.get((cls, key))
+    if node is None:
+        node = object.__new__(cls)
+        node._set(*key)
+        cache[(cls, key)] = node
+    return node
+
+
+class Num(Expr):
+    """An exact rational number; ``decimal`` remembers it was typed as a decimal."""
+
+    __slots__ = ("value", "decimal")
+    value: Fraction
+    decimal: bool
+
+    def __new__(cls, value: Rational, decimal: bool = False) -> "Num":
+        if not isinstance(value, Fraction):
+            if not isinstance(value, int):
+                raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
+            value = Fraction(value)
+        return _intern(cls, (value, bool(decimal)))
+
+    def _set(self, value, decimal):
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "decimal", decimal)
+
+    @property
+    def is_integer(self) -> bool:
+        return self.value.denominator == 1
+
+
+class Var(Expr):
+    """A variable, by name."""
+
+    __slots__ = ("name",)
+    name: str
+
+    def __new__(cls, name: str) -> "Var":
+        return _intern(cls, (name,))
+
+    def _set(self, name):
+        object.__setattr__(self, "name", name)
+
+
+class Const(Expr):
+    """A named constant: ``pi`` or ``e``."""
+
+    __slots__ = ("name",)
+    name: str
+
+    def __new__(cls, name: str) -> "Const":
+        if name not in CONSTANTS:
+            raise ValueError(f"unknown constant {name!r}")
+        return _intern(cls, (name,))
+
+    def _set(self, name):
+        object.__setattr__(self, "name", name)
+
+
+class _Nary(Expr):
+    __slots__ = ("terms",)
+    terms: tuple[Expr, ...]
+
+    def __new__(cls, *terms: Expr):
+        if len(terms) < 2:
+            raise ValueError(f"{cls.__name__} needs at least two operands")
+        return _intern(cls, (tuple(terms),))
+
+    def _set(self, terms):
+        object.__setattr__(self, "terms", terms)
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return self.terms
+
+    def rebuild(self, args):
+        return type(self)(*args)
+
+
+class Add(_Nary):
+    """A sum of two or more terms (subtraction is a term wrapped in ``Neg``)."""
+
+    __slots__ = ()
+
+
+class Mul(_Nary):
+    """A product of two or more factors."""
+
+    __slots__ = ()
+
+
+class _Binary(Expr):
+    __slots__ = ("left", "right")
+    left: Expr
+    right: Expr
+
+    def __new__(cls, left: Expr, right: Expr):
+        return _intern(cls, (left, right))
+
+    def _set(self, left, right):
+        object.__setattr__(self, "left", left)
+        object.__setattr__(self, "right", right)
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return (self.left, self.right)
+
+    def rebuild(self, args):
+        return type(self)(*args)
+
+
+class Div(_Binary):
+    """``left / right`` as typed."""
+
+    __slots__ = ()
+
+
+class Pow(_Binary):
+    """``left ^ right``: base and exponent."""
+
+    __slots__ = ()
+
+    @property
+    def base(self) -> Expr:
+        return self.left
+
+    @property
+    def exp(self) -> Expr:
+        return self.right
+
+
+class Neg(Expr):
+    """``-arg``."""
+
+    __slots__ = ("arg",)
+    arg: Expr
+
+    def __new__(cls, arg: Expr) -> "Neg":
+        return _intern(cls, (arg,))
+
+    def _set(self, arg):
+        object.__setattr__(self, "arg", arg)
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+    def rebuild(self, args):
+        return Neg(*args)
+
+
+class Func(Expr):
+    """A function applied to its arguments: ``sin(x)``, ``log(x, 2)``, ``f'(x)``."""
+
+    __slots__ = ("name", "fargs")
+    name: str
+    fargs: tuple[Expr, ...]
+
+    def __new__(cls, name: str, *fargs: Expr) -> "Func":
+        return _intern(cls, (name, tuple(fargs)))
+
+    def _set(self, name, fargs):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "fargs", fargs)
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        return self.fargs
+
+    def rebuild(self, args):
+        return Func(self.name, *args)
+
+    @property
+    def arg(self) -> Expr:
+        return self.fargs[0]
+
+
+def _frozen(self, name, value):
+    raise AttributeError("expression nodes are immutable")
+
+
+Expr.__setattr__ = _frozen  # type: ignore[assignment]
+Expr.__delattr__ = _frozen  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------- builders
+ZERO = Num(0)
+ONE = Num(1)
+TWO = Num(2)
+MINUS_ONE = Num(-1)
+
+
+def num(value: Rational, decimal: bool = False) -> Num:
+    return Num(value, decimal)
+
+
+def add(*terms: Expr) -> Expr:
+    """A flattened sum; one term is itself."""
+    flat: list[Expr] = []
+    for t in terms:
+        flat.extend(t.terms if isinstance(t, Add) else (t,))
+    return flat[0] if len(flat) == 1 else Add(*flat)
+
+
+def mul(*factors: Expr) -> Expr:
+    """A flattened product; one factor is itself."""
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.terms if isinstance(f, Mul) else (f,))
+    return flat[0] if len(flat) == 1 else Mul(*flat)
+
+
+def neg(x: Expr) -> Expr:
+    """``-x`` with the sign folded into a number or a leading factor, as the parser reads it."""
+    if isinstance(x, Num):
+        return Num(-x.value, x.decimal)
+    if isinstance(x, Neg):
+        return x.arg
+    if isinstance(x, Mul):
+        return Mul(neg(x.terms[0]), *x.terms[1:])
+    if isinstance(x, Div):
+        return Div(neg(x.left), x.right)
+    return Neg(x)
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return add(a, neg(b))
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    return Div(a, b)
+
+
+def power(base: Expr, exp: Expr) -> Expr:
+    return Pow(base, exp)
+
+
+def func(name: str, *args: Expr) -> Expr:
+    return Func(name, *args)
+
+
+def is_negative_term(term: Expr) -> bool:
+    """Whether a sum prints this term with a minus sign (``a - b``)."""
+    if isinstance(term, Num):
+        return term.value < 0
+    if isinstance(term, Neg):
+        return True
+    if isinstance(term, Mul):
+        return is_negative_term(term.terms[0])
+    if isinstance(term, Div):
+        return is_negative_term(term.left)
+    return False
+
+
+def strip_sign(term: Expr) -> Expr:
+    """The term without its leading minus: ``neg(strip_sign(t)) is t`` for a negative term."""
+    if isinstance(term, Num):
+        return Num(-term.value, term.decimal)
+    if isinstance(term, Neg):
+        return term.arg
+    if isinstance(term, Mul):
+        return Mul(strip_sign(term.terms[0]), *term.terms[1:])
+    if isinstance(term, Div):
+        return Div(strip_sign(term.left), term.right)
+    raise ValueError("term has no sign to strip")
+
+
+def is_constant(e: Expr, wrt: str) -> bool:
+    """True when ``e`` does not contain the variable ``wrt``."""
+    return wrt not in e.free_vars()

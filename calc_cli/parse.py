@@ -1,0 +1,413 @@
+"""Text to ``Expr``. The only module that imports lark.
+
+The grammar (``grammar/calc.lark``, shipped inside the package) is compiled
+once and cached by lark; the transformer runs inside the LALR parser, so no
+parse tree is built. Letter runs are classified and split by ``NameSplitter``,
+a lark post-lexer, so that the grammar sees ``sin x y`` for ``sinxy``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import ParseError
+from .expr import (
+    CONSTANTS,
+    FUNCTIONS,
+    Const,
+    Expr,
+    Func,
+    Num,
+    Var,
+    add,
+    div,
+    func,
+    mul,
+    neg,
+    power,
+)
+
+def _grammar_path() -> Path:
+    """Inside an installed package, or beside it in a source checkout."""
+    here = Path(__file__).parent
+    installed = here / "grammar" / "calc.lark"
+    return installed if installed.exists() else here.parent / "grammar" / "calc.lark"
+
+
+GRAMMAR_PATH = _grammar_path()
+
+FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
+GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+    "omicron rho sigma tau upsilon phi chi psi omega"
+).split()
+GREEK_LETTERS = dict(zip("αβγδεζηθικλμνξορστυφχψω", GREEK))
+GREEK_LETTERS.update({"π": "pi", "ς": "sigma"})
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+MAX_DECIMAL_EXPONENT = 4000
+
+_SUFFIXED = re.compile(r"^([^\W\d_]+)([\d_].*)$")
+
+
+@dataclass
+class Parsed:
+    """An expression and the notes that say how ambiguous input was read."""
+
+    expr: Expr
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    text: str = ""
+    variables: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
+
+
+_ctx = _Context()
+
+
+def parse(text: str, variables: Iterable[str] = (), functions: Iterable[str] = ()) -> Expr:
+    """Parse ``text`` into an expression. Raises ``ParseError`` with a column."""
+    return parse_with_notes(text, variables, functions).expr
+
+
+def parse_with_notes(
+    text: str, variables: Iterable[str] = (), functions: Iterable[str] = ()
+) -> Parsed:
+    global _ctx
+    _ctx = _Context(text, frozenset(variables), frozenset(functions))
+    if not text.strip():
+        raise ParseError("empty expression: nothing to read", text, 1)
+    try:
+        expr = _parser().parse(text)
+    except ParseError:
+        raise
+    except UnexpectedInput as exc:
+        raise _friendly(exc, text) from None
+    except RecursionError:
+        raise ParseError("expression nested too deeply", text, 1) from None
+    return Parsed(expr, list(dict.fromkeys(_ctx.notes)))
+
+
+# ----------------------------------------------------------- the parser
+_PARSER: Optional[Lark] = None
+
+
+def _parser() -> Lark:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark(
+            GRAMMAR_PATH.read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer="basic",
+            postlex=NameSplitter(),
+            transformer=Build(),
+            cache=True,
+            maybe_placeholders=False,
+        )
+    return _PARSER
+
+
+class NameSplitter:
+    """Post-lexer: turns each NAME token into FUNC, CONST and NAME tokens."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for tok in stream:
+            if tok.type == "NAME":
+                yield from self.classify(tok)
+            else:
+                yield tok
+
+    def classify(self, tok: Token) -> Iterator[Token]:
+        text = str(tok)
+        whole = _word_type(text)
+        if whole is not None:
+            yield _token(whole, _canonical(text, whole), tok, 0, len(text))
+            return
+        suffixed = _SUFFIXED.match(text)
+        if suffixed:
+            yield from self._suffixed(tok, suffixed.group(1), suffixed.group(2))
+            return
+        pieces = _split_letters(text)
+        _ctx.notes.append(f"'{text}' was read as {'·'.join(p for p, _ in pieces)}"
+                          f" (name it with --vars {text} to make it one variable)")
+        offset = 0
+        for piece, kind in pieces:
+            yield _token(kind, _canonical(piece, kind), tok, offset, len(piece))
+            offset += len(piece)
+
+    def _suffixed(self, tok: Token, letters: str, rest: str) -> Iterator[Token]:
+        """``x1``, ``w_2``, ``theta_0`` are variables; ``sin2x`` is ``sin 2 x``."""
+        kind = _word_type(letters)
+        if kind == "FUNC" and rest.isdigit():
+            yield _token("FUNC", _canonical(letters, kind), tok, 0, len(letters))
+            yield _token("NUMBER", rest, tok, len(letters), len(rest))
+            return
+        if kind == "NAME" or len(letters) == 1:
+            yield _token("NAME", _canonical(letters, "NAME") + rest, tok, 0, len(tok))
+            return
+        pieces = _split_letters(letters)
+        last, _ = pieces.pop()
+        shown = [p for p, _ in pieces] + [last + rest]
+        _ctx.notes.append(f"'{tok}' was read as {'·'.join(shown)}")
+        offset = 0
+        for piece, kind in pieces:
+            yield _token(kind, _canonical(piece, kind), tok, offset, len(piece))
+            offset += len(piece)
+        yield _token("NAME", _canonical(last, "NAME") + rest, tok, offset, len(tok) - offset)
+
+
+def _word_type(word: str) -> Optional[str]:
+    """The token type of a whole word, or None when it must be split."""
+    if word in _ctx.functions:
+        return "FUNC"
+    if word in _ctx.variables:
+        return "NAME"
+    if word in FUNCTIONS or word in FUNCTION_ALIASES:
+        return "FUNC"
+    if word in CONSTANTS or word == "π":
+        return "CONST"
+    if len(word) == 1 or word in GREEK:
+        return "NAME"
+    return None
+
+
+def _canonical(word: str, kind: str) -> str:
+    if kind == "FUNC":
+        return FUNCTION_ALIASES.get(word, word)
+    if word in _ctx.variables:
+        return word
+    return GREEK_LETTERS.get(word, word)
+
+
+def _split_letters(run: str) -> list[tuple[str, str]]:
+    """Greedy split of a letter run into known words and single letters."""
+    known = sorted(
+        set(FUNCTIONS) | set(FUNCTION_ALIASES) | set(CONSTANTS) | set(GREEK)
+        | _ctx.variables | _ctx.functions,
+        key=len,
+        reverse=True,
+    )
+    pieces: list[tuple[str, str]] = []
+    i = 0
+    while i < len(run):
+        word = next((w for w in known if len(w) > 1 and run.startswith(w, i)), run[i])
+        pieces.append((word, _word_type(word) or "NAME"))
+        i += len(word)
+    return pieces
+
+
+def _token(kind: str, value: str, origin: Token, offset: int, length: int) -> Token:
+    return Token(
+        kind,
+        value,
+        start_pos=origin.start_pos + offset,
+        line=origin.line,
+        column=origin.column + offset,
+        end_line=origin.end_line,
+        end_column=origin.column + offset + length,
+        end_pos=origin.start_pos + offset + length,
+    )
+
+
+# ------------------------------------------------------------ the builder
+class Build(Transformer):
+    """Builds ``Expr`` nodes from the grammar's rules; nothing else."""
+
+    def sum(self, items):
+        terms = [items[0]]
+        for op, operand in zip(items[1::2], items[2::2]):
+            terms.append(operand if op.type == "PLUS" else neg(operand))
+        return add(*terms)
+
+    def product(self, items):
+        factors = [items[0]]
+        i = 1
+        while i < len(items):
+            item = items[i]
+            if isinstance(item, Token) and item.type in ("TIMES", "DIVIDE"):
+                operand = items[i + 1]
+                if item.type == "TIMES":
+                    factors.append(operand)
+                else:
+                    factors = [div(mul(*factors), operand)]
+                i += 2
+            else:
+                _ctx.notes.append("juxtaposed factors are multiplied: 2x means 2*x")
+                factors.append(item)
+                i += 1
+        return mul(*factors)
+
+    def neg(self, items):
+        return neg(items[1])
+
+    def pos(self, items):
+        return items[1]
+
+    def pow(self, items):
+        return power(items[0], items[-1])
+
+    def pow_paren(self, items):
+        return power(items[0], items[-1])
+
+    def sup_pow(self, items):
+        base, sup = items
+        return power(base, _superscript(sup))
+
+    def root(self, items):
+        sign, radicand = items
+        return func("sqrt" if str(sign) == "√" else "cbrt", radicand)
+
+    def abs_bars(self, items):
+        return func("abs", items[1])
+
+    def number(self, items):
+        return _number(items[0])
+
+    def name(self, items):
+        return Var(str(items[0]))
+
+    def const(self, items):
+        return Const("pi" if str(items[0]) in ("pi", "π") else str(items[0]))
+
+    def bare_arg(self, items):
+        if len(items) > 1:
+            _ctx.notes.append("a function without parentheses applies to the product after it")
+        return mul(*items)
+
+    def call_parens(self, items):
+        name, primes, args = _call_parts(items)
+        return _apply(name, primes, args)
+
+    def call_bare(self, items):
+        name, primes, args = _call_parts(items)
+        return _apply(name, primes, args)
+
+    def call_power_parens(self, items):
+        name_tok, exponent, arg = items
+        return _apply_power(name_tok, exponent, arg)
+
+    def call_power_bare(self, items):
+        name_tok, exponent, arg = items
+        return _apply_power(name_tok, exponent, arg)
+
+    def func_power(self, items):
+        if items[0].type == "SUPERSCRIPT":
+            return _superscript(items[0])
+        return items[1]
+
+    def signed_int(self, items):
+        value = _number(items[-1])
+        return neg(value) if len(items) == 2 else value
+
+
+def _call_parts(items):
+    name_tok = items[0]
+    primes = 0
+    rest = items[1:]
+    if rest and isinstance(rest[0], Token) and rest[0].type == "PRIME":
+        primes = len(rest[0])
+        rest = rest[1:]
+        if str(name_tok) not in _ctx.functions:
+            raise _error_at(
+                f"a prime (') marks the derivative of a function declared with --funcs; "
+                f"{name_tok} is built in", name_tok)
+    return name_tok, primes, rest
+
+
+def _apply(name_tok: Token, primes: int, args: list) -> Expr:
+    name = str(name_tok)
+    if name in _ctx.functions:
+        if primes and len(args) != 1:
+            raise _error_at(f"{name}{chr(39) * primes} takes one argument", name_tok)
+        return Func(name + "'" * primes, *args)
+    if len(args) not in FUNCTIONS[name]:
+        wanted = " or ".join(str(n) for n in FUNCTIONS[name])
+        plural = "" if FUNCTIONS[name] == (1,) else "s"
+        raise _error_at(f"{name} takes {wanted} argument{plural}, not {len(args)}", name_tok)
+    return func(name, *args)
+
+
+def _apply_power(name_tok: Token, exponent: Expr, arg: Expr) -> Expr:
+    name = str(name_tok)
+    if name in _ctx.functions:
+        return power(Func(name, arg), exponent)
+    if FUNCTIONS[name] != (1,) and name != "log":
+        raise _error_at(f"{name} cannot be raised to a power this way", name_tok)
+    if isinstance(exponent, Num) and exponent.value == -1:
+        if name not in INVERSES:
+            raise _error_at(
+                f"{name}^-1 would mean the inverse function, which calc does not have; "
+                f"write 1/{name}(x) for the reciprocal", name_tok)
+        return func(INVERSES[name], arg)
+    return power(func(name, arg), exponent)
+
+
+def _number(tok: Token) -> Num:
+    text = str(tok)
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
+        raise _error_at(f"number {text} is out of range (exponent beyond ±{MAX_DECIMAL_EXPONENT})", tok)
+    decimal = "." in mantissa or bool(exponent)
+    return Num(Fraction(text), decimal)
+
+
+def _superscript(tok: Token) -> Num:
+    return Num(int(str(tok).translate(SUPERSCRIPTS)))
+
+
+def _error_at(message: str, tok: Token) -> ParseError:
+    return ParseError(message, _ctx.text, tok.column or 1)
+
+
+# ------------------------------------------------------ friendly errors
+_WORDS = {
+    "NUMBER": "a number", "NAME": "a variable", "FUNC": "a function", "CONST": "a constant",
+    "LPAR": "'('", "RPAR": "')'", "PLUS": "'+'", "MINUS": "'-'", "TIMES": "'*'",
+    "DIVIDE": "'/'", "POWER": "'^'", "COMMA": "','", "BAR": "'|'", "ROOT": "'√'",
+    "SUPERSCRIPT": "an exponent such as ²", "PRIME": "'", "$END": "the end of the input",
+}
+_OPERAND = {"NUMBER", "NAME", "FUNC", "CONST", "LPAR"}
+_OPERATORS = {"PLUS", "MINUS", "TIMES", "DIVIDE", "POWER"}
+
+
+def _friendly(exc: UnexpectedInput, text: str) -> ParseError:
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        return ParseError(f"unexpected character {char!r}", text, exc.column)
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            column = len(text.rstrip()) + 1
+            found = "the input ended too soon"
+        else:
+            column = tok.column or 1
+            found = f"unexpected {_WORDS.get(tok.type, repr(str(tok)))}"
+            if tok.type in ("NAME", "NUMBER", "FUNC", "CONST"):
+                found = f"unexpected {str(tok)!r}"
+        return ParseError(f"{found}: expected {_expected(exc.expected)}", text, column)
+    return ParseError("cannot read this expression", text, getattr(exc, "column", 1) or 1)
+
+
+def _expected(names: set[str]) -> str:
+    words = []
+    if _OPERAND <= names:
+        words.append("a number, a variable, a function or '('")
+        names = names - _OPERAND - {"MINUS", "PLUS", "ROOT", "BAR"}
+    if _OPERATORS <= names:
+        words.append("an operator")
+        names = names - _OPERATORS - {"SUPERSCRIPT"}
+    words += sorted(_WORDS.get(n, n) for n in names if n in _WORDS or n.isupper())
+    return " or ".join(words) if words else "something else"

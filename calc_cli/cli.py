@@ -1,0 +1,619 @@
+"""The command line: parse options, call the core, pick a renderer. Thin by design.
+
+The output mode is decided once per invocation (``--json``, ``--latex``,
+``--plain``, else a terminal gets Rich and a pipe gets plain text). Core
+errors (``CalcError``) become messages and exit statuses only here.
+Heavy modules are imported inside the commands that use them, so that
+``calc --help`` and plain output never pay for Rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Iterable, Iterator, Optional
+
+import click
+
+from . import __version__
+from .errors import EXIT_MATH, EXIT_OK, EXIT_USAGE, CalcError, ParseError, UsageError
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 3  # a bug in calc itself; tests and fuzzing assert it never happens
+
+# An expression may start with a minus sign: "-x^2" is EXPR, not an option.
+EXPR_SETTINGS = {"ignore_unknown_options": True}
+
+EPILOG = """\b
+Exit status: 0 success; 1 a mathematical failure (undefined at the point,
+domain error, not differentiable there); 2 bad usage or a syntax error.
+With EXPR '-', every input line gets an answer and the worst status wins."""
+
+
+# ------------------------------------------------------------------ modes
+class Output:
+    """Where results go and in which form; chosen once per invocation."""
+
+    def __init__(self, mode: str, color: Optional[bool] = None):
+        self.mode = mode  # "terminal" | "plain" | "json" | "latex"
+        self.color = color
+        self.status = EXIT_OK
+        self._console = None
+
+    @classmethod
+    def choose(cls, json_: bool, latex: bool, plain: bool, color: Optional[bool]) -> "Output":
+        if json_:
+            return cls("json")
+        if latex:
+            return cls("latex")
+        if plain or not _stdout_is_terminal():
+            return cls("plain")
+        return cls("terminal", color)
+
+    @property
+    def console(self):
+        if self._console is None:
+            from .render.terminal import make_console
+
+            self._console = make_console(self.color)
+        return self._console
+
+    def line(self, text: str) -> None:
+        click.echo(text)
+
+    def json(self, obj: dict) -> None:
+        import json
+
+        click.echo(json.dumps(obj, ensure_ascii=False))
+
+    def fail(self, text: str, error: CalcError) -> None:
+        """Report one failed input: stderr for people, an object on stdout for JSON."""
+        self.status = max(self.status, error.exit_code)
+        if self.mode == "json":
+            body = {"kind": error.kind, "message": error.message}
+            if isinstance(error, ParseError):
+                body["column"] = error.column
+            self.json({"input": text, "error": body})
+            return
+        click.echo(f"calc: {describe_error(error)}", err=True)
+
+
+def describe_error(error: CalcError) -> str:
+    if isinstance(error, ParseError):
+        return f"syntax error at column {error.column}: {error.message}\n{error.caret()}"
+    return error.message
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- options
+def output_options(func: Callable) -> Callable:
+    func = click.option("--plain", is_flag=True, help="Plain text even on a terminal.")(func)
+    func = click.option("--json", "json_", is_flag=True,
+                        help="One JSON object per line (JSON Lines).")(func)
+    func = click.option("--color/--no-color", default=None,
+                        help="Force colour on or off (default: on for a terminal unless NO_COLOR).")(func)
+    return func
+
+
+def latex_option(func: Callable) -> Callable:
+    return click.option("--latex", is_flag=True, help="LaTeX for the result.")(func)
+
+
+def vars_option(func: Callable) -> Callable:
+    return click.option(
+        "--vars", "vars_", metavar="NAMES", default="",
+        help="Comma-separated names to read as single variables (e.g. input,target).")(func)
+
+
+def at_option(func: Callable) -> Callable:
+    return click.option(
+        "--at", "at", metavar="POINT", multiple=True,
+        help="The point: x=3, x=3,y=-1, or 3 for a single variable. Values may be "
+             "expressions such as pi/2 or 1/3.")(func)
+
+
+def split_names(values: Iterable[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip()
+            if name:
+                if not _is_name(name):
+                    raise UsageError(f"'{name}' is not a variable name")
+                names.append(name)
+    return names
+
+
+def _is_name(name: str) -> bool:
+    return name[0].isalpha() and all(c.isalnum() or c == "_" for c in name)
+
+
+# ------------------------------------------------------------------ points
+class Point:
+    """An ``--at`` point: names with exact or float values; an unnamed value binds later."""
+
+    def __init__(self, specs: Iterable[str]):
+        self.named: dict[str, object] = {}
+        self.texts: dict[str, str] = {}
+        self.unnamed: Optional[tuple[str, object]] = None
+        for spec in specs:
+            self._add(spec)
+
+    def __bool__(self) -> bool:
+        return bool(self.named) or self.unnamed is not None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.named)
+
+    def _add(self, spec: str) -> None:
+        parts = [p.strip() for p in spec.split(",")]
+        if len(parts) == 1 and "=" not in parts[0]:
+            if self.unnamed is not None or self.named:
+                raise UsageError(f"--at {spec}: give names, as in --at x=3,y=1")
+            self.unnamed = (parts[0], point_value(parts[0], spec))
+            return
+        for part in parts:
+            name, eq, text = part.partition("=")
+            name, text = name.strip(), text.strip()
+            if not eq or not name or not text:
+                raise UsageError(f"--at {spec}: expected NAME=VALUE, as in x=3 (got '{part}')")
+            if not _is_name(name):
+                raise UsageError(f"--at {spec}: '{name}' is not a variable name")
+            self.named[name] = point_value(text, spec)
+            self.texts[name] = text
+
+    def bind(self, variables: Iterable[str]) -> dict[str, object]:
+        """The values by variable name, placing an unnamed value on the only variable."""
+        values = dict(self.named)
+        if self.unnamed is not None:
+            free = sorted(variables)
+            if len(free) > 1:
+                raise UsageError(
+                    f"--at {self.unnamed[0]}: the expression has several variables "
+                    f"({', '.join(free)}); name them, as in --at {free[0]}=...")
+            values[free[0] if free else "x"] = self.unnamed[1]
+        return values
+
+
+def point_value(text: str, spec: str):
+    """A coordinate: a number or a constant expression (pi/2, 1/3, -2)."""
+    from .evaluate import evaluate
+    from .parse import parse
+
+    try:
+        expr = parse(text)
+    except ParseError:
+        raise UsageError(f"--at {spec}: '{text}' is not a number") from None
+    if expr.free_vars():
+        raise UsageError(f"--at {spec}: '{text}' is not a number")
+    try:
+        value = evaluate(expr, {})
+    except CalcError as exc:
+        raise UsageError(f"--at {spec}: {exc.message}") from None
+    return value
+
+
+# ------------------------------------------------------------------ inputs
+def inputs(expr: str) -> Iterator[str]:
+    """The expression itself, or with '-' one per line of standard input."""
+    if expr != "-":
+        yield expr
+        return
+    for raw in sys.stdin:
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
+    batch = expr == "-"
+    for text in inputs(expr):
+        try:
+            handle(text)
+        except CalcError as error:
+            out.fail(text, error)
+            if batch and out.mode == "plain":
+                out.line("")
+        except RecursionError:
+            out.fail(text, UsageError("expression nested too deeply"))
+    sys.exit(out.status)
+
+
+# --------------------------------------------------------------- commands
+class CalcGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(self.commands)  # in the order they were added, which tells a story
+
+    def invoke(self, ctx):
+        """Core errors raised outside the per-input loop (a bad --at) end here, at the edge."""
+        try:
+            return super().invoke(ctx)
+        except CalcError as error:
+            click.echo(f"calc: {describe_error(error)}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=CalcGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="calc")
+def cli() -> None:
+    """calc: calculus on the command line.
+
+    Derivatives with every rule explained, values at a point, and output that
+    shell scripts can use: a terminal gets a rich view, a pipe gets plain,
+    re-parseable text, and --json gives one JSON object per line.
+
+    \b
+    Examples:
+      $ calc eval "3x^2+2x+1" --at x=2
+      17
+      $ calc parse "2xy + sin^2 x"
+      2*x*y + sin(x)^2
+    """
+
+
+@cli.command("parse", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@vars_option
+@click.option("--funcs", metavar="NAMES", default="", help="Names of abstract functions, e.g. f,g.")
+@latex_option
+@output_options
+def parse_command(expr, vars_, funcs, latex, json_, plain, color):
+    """Show how EXPR was read.
+
+    \b
+    Examples:
+      $ calc parse "2xy"
+      2*x*y
+      $ calc parse "sin x^2 / 2" --json
+      {"input": "sin x^2 / 2", "expr": "sin(x^2)/2", ...}
+    """
+    from .parse import parse_with_notes
+    from .render.plain import plain as to_plain
+
+    out = Output.choose(json_, latex, plain, color)
+    names, functions = split_names([vars_]), split_names([funcs])
+
+    def handle(text: str) -> None:
+        parsed = parse_with_notes(text, names, functions)
+        e = parsed.expr
+        if out.mode == "json":
+            out.json({"input": text, "expr": to_plain(e), "variables": sorted(e.free_vars()),
+                      "notes": parsed.notes})
+        elif out.mode == "latex":
+            from .render.latex import latex as to_latex
+
+            out.line(to_latex(e))
+        elif out.mode == "plain":
+            out.line(to_plain(e))
+        else:
+            from .render.terminal import show_parse
+
+            show_parse(out.console, text, parsed)
+
+    run_each(out, expr, handle)
+
+
+@cli.command("eval", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@at_option
+@vars_option
+@output_options
+def eval_command(expr, at, vars_, json_, plain, color):
+    """The value of EXPR, exact where the maths allows.
+
+    \b
+    Examples:
+      $ calc eval "3x^2+2x+1" --at x=2
+      17
+      $ calc eval "1/3 + 1/6"
+      1/2
+      $ calc eval "0.1+0.2"
+      0.3
+    """
+    from .evaluate import evaluate
+    from .numbers import exact_string, format_value, json_value
+    from .parse import parse_with_notes
+    from .render.plain import plain as to_plain
+
+    out = Output.choose(json_, False, plain, color)
+    point = Point(at)
+    names = split_names([vars_]) + point.names
+
+    def handle(text: str) -> None:
+        parsed = parse_with_notes(text, names)
+        e = parsed.expr
+        values = point.bind(e.free_vars())
+        value = evaluate(e, values)
+        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        if out.mode == "json":
+            obj = {"input": text, "expr": to_plain(e),
+                   "at": {k: json_value(v) for k, v in values.items()},
+                   "value": json_value(value)}
+            exact = exact_string(value)
+            if exact is not None:
+                obj["value_exact"] = exact
+            out.json(obj)
+        elif out.mode == "plain":
+            out.line(format_value(value, decimal))
+        else:
+            from .render.terminal import show_eval
+
+            show_eval(out.console, text, parsed, values, value, format_value(value, decimal))
+
+    run_each(out, expr, handle)
+
+
+MAX_ORDER = 100
+
+
+def diff_options(func: Callable) -> Callable:
+    func = click.option("--funcs", metavar="NAMES", default="",
+                        help="Names of abstract functions, e.g. f,g: f(g(x)) differentiates "
+                             "to f'(g(x))*g'(x).")(func)
+    func = click.option("--order", "-n", type=int, default=None, metavar="N",
+                        help="Differentiate N times (default 1).")(func)
+    func = click.option("--wrt", "-w", multiple=True, metavar="VAR",
+                        help="The variable to differentiate by; repeat or list (x,y) for "
+                             "mixed partials. Optional when EXPR has one variable.")(func)
+    return func
+
+
+class DiffRequest:
+    """What to differentiate by, resolved once per invocation from the options."""
+
+    def __init__(self, wrt, order, at, vars_, funcs):
+        self.wrt = split_names(wrt)
+        if order is not None and not 1 <= order <= MAX_ORDER:
+            raise UsageError(f"--order {order}: the order must be a whole number from 1 to {MAX_ORDER}")
+        if order is not None and len(self.wrt) > 1:
+            raise UsageError("--order goes with a single --wrt variable; list mixed partials with --wrt")
+        self.order = order or 1
+        self.point = Point(at)
+        self.functions = split_names([funcs])
+        self.names = split_names([vars_]) + self.wrt + self.point.names
+
+    def parse(self, text: str):
+        from .parse import parse_with_notes
+
+        return parse_with_notes(text, self.names, self.functions)
+
+    def variables(self, e) -> list[str]:
+        """The sequence of variables to differentiate by, one per order."""
+        if self.wrt:
+            return self.wrt * self.order if len(self.wrt) == 1 else list(self.wrt)
+        free = sorted(e.free_vars())
+        if len(free) > 1:
+            raise UsageError(
+                f"the expression has several variables ({', '.join(free)}): "
+                f"choose one with --wrt, e.g. --wrt {free[0]}")
+        return (free or ["x"]) * self.order
+
+
+def values_at(request: DiffRequest, e, wrts):
+    """Function value and point, or None; an error names where f itself is undefined."""
+    from .errors import MathError
+    from .evaluate import evaluate
+
+    if not request.point:
+        return None, None
+    values = request.point.bind(e.free_vars() | set(wrts))
+    try:
+        fvalue = evaluate(e, values)
+    except MathError as exc:
+        raise MathError(f"undefined at {point_words(values)}: {exc.message}", exc.subexpr) from None
+    return values, fvalue
+
+
+def derivative_value(e, derivative, values):
+    from .errors import MathError
+    from .evaluate import evaluate
+    from .render.plain import plain as to_plain
+
+    try:
+        return evaluate(derivative, values)
+    except MathError as exc:
+        raise MathError(
+            f"{to_plain(e)} is not differentiable at {point_words(values)} "
+            f"(its derivative {to_plain(derivative)} fails there: {exc.message})",
+            exc.subexpr) from None
+
+
+def point_words(values) -> str:
+    from .numbers import format_value
+
+    return ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())
+
+
+def diff_json(text, e, wrts, derivative, values, fvalue, dvalue) -> dict:
+    from .numbers import json_value
+    from .render.plain import plain as to_plain
+
+    obj = {"input": text, "expr": to_plain(e), "wrt": wrts, "derivative": to_plain(derivative)}
+    if values is not None:
+        obj["at"] = {k: json_value(v) for k, v in values.items()}
+        obj["value"] = json_value(dvalue)
+        obj["function_value"] = json_value(fvalue)
+    return obj
+
+
+@cli.command("diff", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@diff_options
+@at_option
+@vars_option
+@latex_option
+@output_options
+def diff_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, color):
+    """The derivative of EXPR, simplified.
+
+    \b
+    Examples:
+      $ calc diff "3x^2+2x+1"
+      6*x + 2
+      $ calc diff "x^2" --at 3
+      6
+      $ calc diff "x^2 + 3xy + y^2" --wrt y
+      3*x + 2*y
+      $ calc diff "x^2 y^3" --wrt x --wrt y
+      6*x*y^2
+      $ calc diff "f(g(x))" --funcs f,g
+      f'(g(x))*g'(x)
+    """
+    from .diff import nth_derivative
+    from .numbers import format_value
+    from .render.plain import plain as to_plain
+
+    out = Output.choose(json_, latex, plain, color)
+    request = DiffRequest(wrt, order, at, vars_, funcs)
+
+    def handle(text: str) -> None:
+        parsed = request.parse(text)
+        e = parsed.expr
+        wrts = request.variables(e)
+        values, fvalue = values_at(request, e, wrts)
+        derivative = nth_derivative(e, wrts)
+        dvalue = None if values is None else derivative_value(e, derivative, values)
+        decimal = has_decimal(e)
+        if out.mode == "json":
+            out.json(diff_json(text, e, wrts, derivative, values, fvalue, dvalue))
+        elif out.mode == "latex":
+            from .render.latex import latex as to_latex
+
+            out.line(to_latex(derivative))
+        elif out.mode == "plain":
+            out.line(to_plain(derivative) if values is None else format_value(dvalue, decimal))
+        else:
+            from .render.terminal import show_diff
+
+            show_diff(out.console, parsed, wrts, derivative, values,
+                      None if values is None else (format_value(fvalue, decimal),
+                                                   format_value(dvalue, decimal)))
+
+    run_each(out, expr, handle)
+
+
+def explanation(e, wrts):
+    """The derivation of each order, then its simplification, as one step tree."""
+    from .diff import derive
+    from .simplify import simplify
+    from .trace import Step
+
+    orders = []
+    current = e
+    for wrt in wrts:
+        derivation = derive(current, wrt)
+        simplified = simplify(derivation.raw)
+        tidy = Step("simplify", derivation.raw, simplified)
+        orders.append(Step("derivative", current, simplified, (derivation.trace, tidy),
+                           note=f"d/d{wrt}"))
+        current = simplified
+    if len(orders) == 1:
+        return orders[0], current
+    return Step("derivative", e, current, tuple(orders), note="higher order"), current
+
+
+@cli.command("explain", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@diff_options
+@at_option
+@vars_option
+@latex_option
+@output_options
+def explain_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, color):
+    """Step by step: every rule that differentiates EXPR, then the simplification.
+
+    \b
+    Examples:
+      $ calc explain "(x^2+1)^3"
+      $ calc explain "x^2 + 3xy + y^2" --wrt y      # x is held constant
+      $ calc explain "x sin x" --json | jq .steps
+      $ calc explain "x sin x" --latex             # an align* block
+    """
+    from .numbers import format_value
+    from .render.plain import plain as to_plain
+    from .trace import to_dict
+
+    out = Output.choose(json_, latex, plain, color)
+    request = DiffRequest(wrt, order, at, vars_, funcs)
+
+    def handle(text: str) -> None:
+        parsed = request.parse(text)
+        e = parsed.expr
+        wrts = request.variables(e)
+        values, fvalue = values_at(request, e, wrts)
+        top, derivative = explanation(e, wrts)
+        dvalue = None if values is None else derivative_value(e, derivative, values)
+        decimal = has_decimal(e)
+        if out.mode == "json":
+            obj = diff_json(text, e, wrts, derivative, values, fvalue, dvalue)
+            obj["steps"] = to_dict(top, to_plain)
+            out.json(obj)
+        elif out.mode == "latex":
+            from .render.steps import latex_steps
+
+            out.line(latex_steps(top, wrts, derivative))
+        elif out.mode == "plain":
+            from .render.steps import plain_steps
+
+            out.line(plain_steps(top, wrts, derivative))
+            if values is not None:
+                out.line(f"value at {point_words(values)}: {format_value(dvalue, decimal)}")
+        else:
+            from .render.terminal import show_explain
+
+            show_explain(out.console, parsed, wrts, top, derivative, values,
+                         None if values is None else (format_value(fvalue, decimal),
+                                                      format_value(dvalue, decimal)))
+
+    run_each(out, expr, handle)
+
+
+def has_decimal(e) -> bool:
+    from .expr import Num
+
+    return any(isinstance(n, Num) and n.decimal for n in e.walk())
+
+
+def main() -> None:
+    """Entry point: run the group, ending quietly on a closed pipe or Ctrl-C."""
+    try:
+        cli.main(prog_name="calc", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("calc: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(EXIT_OK)
+    except RecursionError:
+        click.echo("calc: expression nested too deeply", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # a bug in calc: say so in one line, never a traceback
+        click.echo(f"calc: internal error ({type(exc).__name__}: {exc}); please report it",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+__all__ = ["cli", "main", "EXIT_MATH"]

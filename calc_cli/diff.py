@@ -1,0 +1,567 @@
+"""Symbolic differentiation: one small function per rule, the chain rule in one place.
+
+``differentiate`` gives the raw derivative, ``derive`` the same derivative with
+its rule trace. Both run the same rules through one iterative engine, so the
+depth of an expression never meets Python's recursion limit, and both are
+memoised over the interned DAG: a subtree that occurs many times is
+differentiated once.
+
+Each rule is a generator: it yields the sub-expressions whose derivatives it
+needs (a tuple) and receives their derivatives (a tuple), then returns an
+``_Out`` naming the rule and its result. The engine supplies the derivatives,
+and when tracing it turns each ``_Out`` into a ``Step`` whose substeps are the
+steps of what the rule asked for.
+
+The raw derivative is honest, not simplified; it is kept modestly tidy while
+it is built (no factors of 1, no terms of 0, numbers multiplied out in front,
+a product with a factor 0 is 0). Simplification is a separate pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from types import MappingProxyType
+
+from .errors import UsageError
+from .expr import (
+    FUNCTIONS,
+    MINUS_ONE,
+    ONE,
+    TWO,
+    ZERO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Var,
+    add,
+    func,
+    is_negative_term,
+    mul,
+    neg,
+    sub,
+)
+from .trace import Step, share_repeats
+
+# ------------------------------------------------------------------ public API
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """``expr`` differentiated by ``wrt``: the raw derivative and the trace that built it."""
+
+    expr: Expr
+    wrt: str
+    raw: Expr
+    trace: Step
+
+
+def differentiate(e: Expr, wrt: str) -> Expr:
+    """The raw derivative of ``e`` with respect to the variable ``wrt``."""
+    return _Flattener()(_Engine(e, wrt, tracing=False).run())
+
+
+def derive(e: Expr, wrt: str) -> Derivation:
+    """The raw derivative with its full rule trace (``trace.result is raw``)."""
+    engine = _Engine(e, wrt, tracing=True)
+    flat = _Flattener()
+    raw = flat(engine.run())
+    return Derivation(e, wrt, raw, _flat_results(share_repeats(engine.steps[e]), flat))
+
+
+def nth_derivative(e: Expr, wrts: Sequence[str]) -> Expr:
+    """Differentiate by each variable in turn, simplifying between orders to keep size down.
+
+    ``nth_derivative(e, "xx")`` is the second derivative by x, ``["x", "y"]`` the mixed partial.
+    """
+    from .simplify import simplify  # deferred: the core does not depend on the simplifier
+
+    for wrt in wrts:
+        e = simplify(differentiate(e, wrt))
+    return e
+
+
+# ------------------------------------------------------------------ the engine
+
+
+@dataclass
+class _Out:
+    """What a rule returns: its id, the derivative, and what a step should show."""
+
+    rule: str
+    result: Expr
+    detail: Mapping[str, Expr] = field(default_factory=dict)
+    note: str | None = None
+    outer: _Out | None = None  # the chain rule's outer derivative, shown as a first substep
+
+
+Rule = Generator[tuple[Expr, ...], tuple[Expr, ...], _Out]
+
+
+class _Frame:
+    """A rule in progress: the sub-expressions it waits for and all it has asked for."""
+
+    __slots__ = ("asked", "needs", "node", "rule", "waiting")
+
+    def __init__(self, node: Expr):
+        self.node = node
+        self.rule: Rule | None = None
+        self.needs: tuple[Expr, ...] = ()
+        self.waiting = 0  # index of the first need not yet known to be done
+        self.asked: list[Expr] = []
+
+
+class _Engine:
+    """Post-order differentiation with an explicit stack and a memo per node."""
+
+    def __init__(self, top: Expr, wrt: str, tracing: bool):
+        if not isinstance(wrt, str) or not wrt:
+            raise UsageError("name a variable to differentiate by")
+        self.top = top
+        self.wrt = wrt
+        self.var = Var(wrt)
+        self.tracing = tracing
+        self.done: dict[Expr, Expr] = {}
+        self.steps: dict[Expr, Step] = {}
+        self.depends: dict[Expr, bool] = {}
+        for node in top.walk():
+            self.depends[node] = node is self.var or any(self.depends[a] for a in node.args)
+
+    def varies(self, e: Expr) -> bool:
+        """Whether ``e`` contains the variable (a node made by a rule: through its args)."""
+        known = self.depends.get(e)
+        if known is None:
+            known = self.depends[e] = e is self.var or any(self.varies(a) for a in e.args)
+        return known
+
+    def run(self) -> Expr:
+        stack = [_Frame(self.top)]
+        while stack:
+            frame = stack[-1]
+            if frame.rule is None and not self._start(frame):
+                stack.pop()
+                continue
+            needs = frame.needs
+            while frame.waiting < len(needs) and needs[frame.waiting] in self.done:
+                frame.waiting += 1
+            if frame.waiting < len(needs):
+                stack.append(_Frame(needs[frame.waiting]))
+                continue
+            if not self._resume(frame):
+                stack.pop()
+        return self.done[self.top]
+
+    def _start(self, frame: _Frame) -> bool:
+        """Begin a node's rule; False when the node needs nothing more (done or a leaf)."""
+        node = frame.node
+        if node in self.done:
+            return False
+        if not self.varies(node):
+            self._finish(frame, constant_rule(node, self.wrt))
+            return False
+        if node is self.var:
+            self._finish(frame, variable_rule(node))
+            return False
+        frame.rule = _rule_for(node, self)
+        return self._advance(frame, None)
+
+    def _resume(self, frame: _Frame) -> bool:
+        return self._advance(frame, tuple(self.done[n] for n in frame.needs))
+
+    def _advance(self, frame: _Frame, derivatives: tuple[Expr, ...] | None) -> bool:
+        assert frame.rule is not None
+        try:
+            frame.needs = frame.rule.send(derivatives)  # type: ignore[arg-type]
+        except StopIteration as stop:
+            self._finish(frame, stop.value)
+            return False
+        frame.waiting = 0
+        if self.tracing:
+            frame.asked.extend(frame.needs)
+        return True
+
+    def _finish(self, frame: _Frame, out: _Out) -> None:
+        self.done[frame.node] = out.result
+        if self.tracing:
+            subs = tuple(self.steps[n] for n in frame.asked)
+            if out.outer is not None:
+                subs = (self._step(frame.node, out.outer, ()),) + subs
+            self.steps[frame.node] = self._step(frame.node, out, subs)
+
+    @staticmethod
+    def _step(node: Expr, out: _Out, substeps: tuple[Step, ...]) -> Step:
+        detail = MappingProxyType(dict(out.detail))
+        return Step(out.rule, node, out.result, substeps, out.note, detail)
+
+
+def _rule_for(e: Expr, ctx: _Engine) -> Rule:
+    """The rule for a node that contains the variable."""
+    if isinstance(e, Add):
+        return sum_rule(e)
+    if isinstance(e, Neg):
+        return negation_rule(e)
+    if isinstance(e, Mul):
+        return product_rule(e, ctx)
+    if isinstance(e, Div):
+        return quotient_rule(e, ctx)
+    if isinstance(e, Pow):
+        return _power_rule_for(e, ctx)
+    if isinstance(e, Func):
+        return _function_rule_for(e, ctx)
+    raise TypeError(f"cannot differentiate a {type(e).__name__}")
+
+
+def _power_rule_for(e: Pow, ctx: _Engine) -> Rule:
+    if not ctx.varies(e.exp):
+        return chain(e, e.base, "power", power_outer(e.base, e.exp), ctx)
+    if not ctx.varies(e.base):
+        return chain(e, e.exp, "exp", exponential_outer(e), ctx)
+    return general_power_rule(e)
+
+
+def _function_rule_for(e: Func, ctx: _Engine) -> Rule:
+    if e.name in OUTER and len(e.fargs) == 1:
+        return chain(e, e.arg, FAMILY[e.name], OUTER[e.name](e.arg), ctx, NOTES.get(e.name))
+    if e.name == "log" and len(e.fargs) == 2:
+        return log_base_rule(e, ctx)
+    if e.name not in FUNCTIONS:
+        return abstract_rule(e, ctx)
+    raise UsageError(f"{e.name} does not take {len(e.fargs)} arguments")
+
+
+# ------------------------------------------------------------------ leaf rules
+
+
+def constant_rule(e: Expr, wrt: str) -> _Out:
+    """d/dx c = 0 — also for another variable y (held constant) and any subtree without x."""
+    others = sorted(e.free_vars())
+    if not others:
+        note = None if isinstance(e, (Num, Const)) else f"does not contain {wrt}"
+        return _Out("constant", ZERO, note=note)
+    if isinstance(e, Var):
+        return _Out("held_constant", ZERO, note=f"{e.name} is held constant")
+    held = ", ".join(others)
+    verb = "is" if len(others) == 1 else "are"
+    return _Out("held_constant", ZERO,
+                note=f"does not contain {wrt} ({held} {verb} held constant): its derivative is 0")
+
+
+def variable_rule(e: Var) -> _Out:
+    """d/dx x = 1"""
+    return _Out("variable", ONE)
+
+
+# ------------------------------------------------------------------ structural rules
+
+
+def sum_rule(e: Add) -> Rule:
+    """d/dx (u + v − w) = u′ + v′ − w′ (a subtracted term is differentiated without its sign)"""
+    derivatives = yield tuple(t.arg if isinstance(t, Neg) else t for t in e.terms)
+    terms = (neg(d) if isinstance(t, Neg) else d for d, t in zip(derivatives, e.terms))
+    rule = "difference" if any(is_negative_term(t) for t in e.terms) else "sum"
+    return _Out(rule, _add(*terms))
+
+
+def negation_rule(e: Neg) -> Rule:
+    """d/dx (−u) = −u′ (a constant multiple with c = −1)"""
+    (du,) = yield (e.arg,)
+    return _Out("constant_multiple", neg(du), {"c": MINUS_ONE, "u": e.arg})
+
+
+def constant_multiple_rule(c: Expr, u: Expr) -> Rule:
+    """d/dx (c·u) = c·u′ when c does not contain x"""
+    (du,) = yield (u,)
+    return _Out("constant_multiple", _mul(c, du), {"c": c, "u": u})
+
+
+def product_rule(e: Mul, ctx: _Engine) -> Rule:
+    """d/dx (f·g·h) = f′·g·h + f·g′·h + f·g·h′ (n-ary; constant factors stay outside)"""
+    constant = [f for f in e.terms if not ctx.varies(f)]
+    varying = tuple(f for f in e.terms if ctx.varies(f))
+    if constant:
+        return (yield from constant_multiple_rule(mul(*constant), mul(*varying)))
+    derivatives = yield varying
+    terms = (_mul(*varying[:i], d, *varying[i + 1:]) for i, d in enumerate(derivatives))
+    return _Out("product", _add(*terms), _factor_names(varying))
+
+
+def quotient_rule(e: Div, ctx: _Engine) -> Rule:
+    """d/dx (f/g) = (f′·g − f·g′)/g^2"""
+    f, g = e.left, e.right
+    if not ctx.varies(g):
+        return (yield from divided_by_constant_rule(f, g))
+    df, dg = yield (f, g)
+    result = _div(_sub(_mul(df, g), _mul(f, dg)), _pow(g, TWO))
+    return _Out("quotient", result, {"f": f, "g": g})
+
+
+def divided_by_constant_rule(u: Expr, c: Expr) -> Rule:
+    """d/dx (u/c) = u′/c when c does not contain x (a constant multiple, by 1/c)"""
+    (du,) = yield (u,)
+    return _Out("constant_multiple", _div(du, c), {"c": Div(ONE, c), "u": u})
+
+
+def general_power_rule(e: Pow) -> Rule:
+    """d/dx f^g = f^g·(g′·ln(f) + g·f′/f) (logarithmic differentiation)"""
+    f, g = e.base, e.exp
+    df, dg = yield (f, g)
+    inner = _add(_mul(dg, func("ln", f)), _div(_mul(g, df), f))
+    return _Out("general_power", _mul(e, inner), {"f": f, "g": g})
+
+
+def log_base_rule(e: Func, ctx: _Engine) -> Rule:
+    """d/dx log(u, b) = u′/(ln(b)·u) for a constant base; otherwise via ln(u)/ln(b)"""
+    u, b = e.fargs
+    if not ctx.varies(b):
+        outer = Div(ONE, _mul(func("ln", b), u))
+        return (yield from chain(e, u, "log", outer, ctx))
+    (dq,) = yield (Div(func("ln", u), func("ln", b)),)
+    return _Out("log", dq, {"u": u, "b": b}, note="change of base: log(u, b) = ln(u)/ln(b)")
+
+
+def abstract_rule(e: Func, ctx: _Engine) -> Rule:
+    """d/dx f(u) = f′(u)·u′ for a declared function f"""
+    if len(e.fargs) != 1:
+        raise UsageError(f"{e.name} has several arguments; "
+                         "partial derivatives of abstract functions are not supported")
+    return chain(e, e.arg, "abstract", func(e.name + "'", e.arg), ctx)
+
+
+# ------------------------------------------------------------------ the chain rule
+
+
+def chain(e: Expr, u: Expr, rule: str, outer: Expr, ctx: _Engine,
+          note: str | None = None) -> Rule:
+    """d/dx f(u) = f′(u)·u′ — the only place the chain rule is applied.
+
+    ``outer`` is f′(u), supplied by the rule for f; with u the bare variable
+    there is no inner derivative and the step is the outer rule itself.
+    """
+    if u is ctx.var:
+        return _Out(rule, outer, note=note)
+    (du,) = yield (u,)
+    outer_step = _Out(rule, outer, {"u": u}, note)
+    return _Out("chain", _times(outer, du), {"u": u}, outer=outer_step)
+
+
+def power_outer(u: Expr, n: Expr) -> Expr:
+    """d/du u^n = n·u^(n−1), with n − 1 worked out when n is a number"""
+    return _mul(n, _pow(u, _minus_one(n)))
+
+
+def exponential_outer(e: Pow) -> Expr:
+    """d/du e^u = e^u; d/du a^u = ln(a)·a^u for a constant base a"""
+    if e.base is Const("e"):
+        return e
+    return _mul(func("ln", e.base), e)
+
+
+def _sqrt_of_one_minus_square(u: Expr) -> Expr:
+    return func("sqrt", sub(ONE, Pow(u, TWO)))
+
+
+# f′(u) for each built-in function of one argument; the chain rule multiplies by u′.
+OUTER: dict[str, Callable[[Expr], Expr]] = {
+    "sin": lambda u: func("cos", u),                                  # sin′ = cos
+    "cos": lambda u: neg(func("sin", u)),                             # cos′ = −sin
+    "tan": lambda u: Pow(func("sec", u), TWO),                        # tan′ = sec²
+    "sec": lambda u: Mul(func("sec", u), func("tan", u)),             # sec′ = sec·tan
+    "csc": lambda u: neg(Mul(func("csc", u), func("cot", u))),        # csc′ = −csc·cot
+    "cot": lambda u: neg(Pow(func("csc", u), TWO)),                   # cot′ = −csc²
+    "asin": lambda u: Div(ONE, _sqrt_of_one_minus_square(u)),         # 1/√(1−u²)
+    "acos": lambda u: Div(MINUS_ONE, _sqrt_of_one_minus_square(u)),   # −1/√(1−u²)
+    "atan": lambda u: Div(ONE, add(ONE, Pow(u, TWO))),                # 1/(1+u²)
+    "sinh": lambda u: func("cosh", u),                                # sinh′ = cosh
+    "cosh": lambda u: func("sinh", u),                                # cosh′ = sinh
+    "tanh": lambda u: sub(ONE, Pow(func("tanh", u), TWO)),            # tanh′ = 1 − tanh²
+    "exp": lambda u: func("exp", u),                                  # exp′ = exp
+    "ln": lambda u: Div(ONE, u),                                      # ln′ = 1/u
+    "log": lambda u: Div(ONE, u),                                     # log is natural
+    "log10": lambda u: Div(ONE, mul(func("ln", Num(10)), u)),         # 1/(ln(10)·u)
+    "log2": lambda u: Div(ONE, mul(func("ln", TWO), u)),              # 1/(ln(2)·u)
+    "sqrt": lambda u: Div(ONE, mul(TWO, func("sqrt", u))),            # 1/(2√u)
+    "cbrt": lambda u: Div(ONE, mul(Num(3), Pow(func("cbrt", u), TWO))),  # 1/(3·∛u²)
+    "abs": lambda u: Div(u, func("abs", u)),                          # u/|u|, u ≠ 0
+}
+
+FAMILY: dict[str, str] = {
+    **dict.fromkeys(("sin", "cos", "tan", "sec", "csc", "cot"), "trig"),
+    **dict.fromkeys(("asin", "acos", "atan"), "inverse_trig"),
+    **dict.fromkeys(("sinh", "cosh", "tanh"), "hyperbolic"),
+    **dict.fromkeys(("ln", "log", "log10", "log2"), "log"),
+    **dict.fromkeys(("sqrt", "cbrt"), "root"),
+    "exp": "exp",
+    "abs": "abs",
+}
+
+NOTES: dict[str, str] = {"abs": "abs is not differentiable where its argument is 0"}
+
+
+# ------------------------------------------------------------------ tidy builders
+# They keep the raw derivative small without simplifying: the rules' output, minus
+# factors of 1, terms of 0 and products with a factor 0, numbers multiplied in front.
+
+
+def _mul(*factors: Expr) -> Expr:
+    coefficient, decimal, rest = Fraction(1), False, []
+    for f in factors:
+        if not isinstance(f, (Num, Neg, Mul)):
+            rest.append(f)
+            continue
+        value, is_decimal, remainder = _peel(f)
+        if value != 1:
+            coefficient *= value
+        decimal = decimal or is_decimal
+        if remainder is not None:
+            rest.append(remainder)
+    if coefficient == 0:
+        return ZERO
+    if not rest:
+        return Num(coefficient, decimal)
+    # A product factor stays nested (flattened once at the end): multiplying
+    # f′(u) onto a long product at every level of a deep nesting must not copy it.
+    product = rest[0] if len(rest) == 1 else Mul(*rest)
+    if coefficient == 1:
+        return product
+    if coefficient == -1:
+        return neg(product)
+    return Mul(Num(coefficient, decimal), *rest)
+
+
+def _peel(f: Expr) -> tuple[Fraction, bool, Expr | None]:
+    """``f`` as number × rest, its sign and leading number taken out (rest None for a number)."""
+    sign = 1
+    while isinstance(f, Neg):
+        sign, f = -sign, f.arg
+    if isinstance(f, Num):
+        return sign * f.value, f.decimal, None
+    if isinstance(f, Mul) and isinstance(f.terms[0], (Num, Neg)):
+        value, decimal, lead = _peel(f.terms[0])
+        tail = f.terms[1:] if lead is None else (lead, *f.terms[1:])
+        return sign * value, decimal, tail[0] if len(tail) == 1 else Mul(*tail)
+    return Fraction(sign), False, f
+
+
+def _add(*terms: Expr) -> Expr:
+    flat: list[Expr] = []
+    for t in terms:
+        if isinstance(t, Add):
+            flat.extend(t.terms)
+        elif not (isinstance(t, Num) and t.value == 0):
+            flat.append(t)
+    if not flat:
+        return ZERO
+    return flat[0] if len(flat) == 1 else Add(*flat)
+
+
+def _sub(a: Expr, b: Expr) -> Expr:
+    return _add(a, neg(b))
+
+
+def _div(a: Expr, b: Expr) -> Expr:
+    if isinstance(a, Num) and a.value == 0:
+        return ZERO
+    if isinstance(b, Num) and b.value == 1:
+        return a
+    return Div(a, b)
+
+
+def _pow(base: Expr, exponent: Expr) -> Expr:
+    if isinstance(exponent, Num) and exponent.value == 1:
+        return base
+    if isinstance(exponent, Num) and exponent.value == 0:
+        return ONE
+    return Pow(base, exponent)
+
+
+def _times(outer: Expr, du: Expr) -> Expr:
+    """f′(u)·u′, one fraction when f′(u) is one: u′/(2·sqrt(u)), not (1/(2·sqrt(u)))·u′."""
+    if isinstance(outer, Div):
+        return _div(_mul(outer.left, du), outer.right)
+    return _mul(outer, du)
+
+
+def _minus_one(n: Expr) -> Expr:
+    """n − 1, exactly when n is a number (2 → 1, 1/2 → -1/2, 0.5 → -0.5), else n + (−1)."""
+    if isinstance(n, Num):
+        return Num(n.value - 1, n.decimal)
+    if (isinstance(n, Div) and isinstance(n.left, Num) and isinstance(n.right, Num)
+            and n.left.is_integer and n.right.is_integer and n.right.value != 0
+            and not (n.left.decimal or n.right.decimal)):
+        p, q = n.left.value, n.right.value
+        return ZERO if p == q else Div(Num(p - q), n.right)
+    return _add(n, MINUS_ONE)
+
+
+def _factor_names(factors: Sequence[Expr]) -> dict[str, Expr]:
+    """f, g, h for up to three factors; f1 … fn beyond."""
+    if len(factors) <= 3:
+        return dict(zip("fgh", factors))
+    return {f"f{i}": f for i, f in enumerate(factors, 1)}
+
+
+class _Flattener:
+    """Makes the nested products that ``_mul`` builds flat: ``a·(b·(c·d))`` → ``a·b·c·d``.
+
+    Only products that something other than a product refers to are built,
+    so a chain of n nested products costs n, not n²; a product already made
+    flat (memoised across calls) is spliced in whole.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[Expr, Expr] = {}
+
+    def __call__(self, e: Expr) -> Expr:
+        memo = self.memo
+        stack: list[tuple[Expr, bool]] = [(e, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node in memo:
+                continue
+            if ready:
+                memo[node] = self._rebuild(node)
+                continue
+            stack.append((node, True))
+            stack.extend((c, False) for c in self._parts(node) if c not in memo)
+        return memo[e]
+
+    def _parts(self, node: Expr) -> Sequence[Expr]:
+        """A node's children; for a product, the factors inside nested products not yet flat."""
+        if not isinstance(node, Mul):
+            return node.args
+        factors, stack = [], list(reversed(node.terms))
+        while stack:
+            f = stack.pop()
+            if isinstance(f, Mul) and f not in self.memo:
+                stack.extend(reversed(f.terms))
+            else:
+                factors.append(f)
+        return factors
+
+    def _rebuild(self, node: Expr) -> Expr:
+        if isinstance(node, Mul):
+            flat: list[Expr] = []
+            for part in self._parts(node):
+                done = self.memo[part]
+                if isinstance(part, Mul) and isinstance(done, Mul):
+                    flat.extend(done.terms)
+                else:
+                    flat.append(done)
+            return node if tuple(flat) == node.terms else Mul(*flat)
+        flat = [self.memo[a] for a in node.args]
+        if all(a is b for a, b in zip(flat, node.args)):
+            return node
+        return node.rebuild(tuple(flat))
+
+
+def _flat_results(step: Step, flat: _Flattener) -> Step:
+    """The trace with every result's products flattened (traces are shallow: recursion is fine)."""
+    subs = tuple(_flat_results(s, flat) for s in step.substeps)
+    return replace(step, result=flat(step.result), substeps=subs)

@@ -1,0 +1,211 @@
+"""Rich views for a terminal. With cli.py, the only importer of rich (lazily, at call time)."""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from ..expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
+from .unicode import pretty
+
+ANSWER = "bold green"
+NOTE = "dim italic"
+LABEL = "cyan"
+
+
+def make_console(color: Optional[bool] = None, width: Optional[int] = None) -> Console:
+    """A console for stdout; ``color`` None follows the environment (NO_COLOR, FORCE_COLOR, TERM)."""
+    if color is None:
+        return Console(width=width, highlight=False)
+    if color:
+        return Console(force_terminal=True, width=width, highlight=False)
+    return Console(no_color=True, color_system=None, width=width, highlight=False)
+
+
+def notes_view(notes) -> Optional[Text]:
+    if not notes:
+        return None
+    return Text("\n".join(f"note: {n}" for n in notes), style=NOTE)
+
+
+def _kind(e: Expr) -> str:
+    if isinstance(e, Num):
+        return "number"
+    if isinstance(e, Var):
+        return "variable"
+    if isinstance(e, Const):
+        return "constant"
+    if isinstance(e, Add):
+        return "sum"
+    if isinstance(e, Mul):
+        return "product"
+    if isinstance(e, Div):
+        return "quotient"
+    if isinstance(e, Pow):
+        return "power"
+    if isinstance(e, Neg):
+        return "negation"
+    if isinstance(e, Func):
+        return f"function {e.name}"
+    return type(e).__name__
+
+
+def expr_tree(e: Expr, max_nodes: int = 200) -> Tree:
+    """The expression as a tree: each node's kind and its value in textbook form."""
+    root = Tree(_label(e))
+    stack = [(root, e)]
+    shown = 1
+    while stack:
+        branch, node = stack.pop(0)
+        for child in node.args:
+            if shown >= max_nodes:
+                branch.add(Text("…", style=NOTE))
+                stack.clear()
+                break
+            shown += 1
+            stack.append((branch.add(_label(child)), child))
+    return root
+
+
+def _label(e: Expr) -> Text:
+    text = Text()
+    text.append(_kind(e), style=LABEL)
+    if e.args:
+        text.append("  ")
+        text.append(pretty(e), style="dim")
+    else:
+        text.append("  ")
+        text.append(pretty(e), style="bold")
+    return text
+
+
+def show_parse(console: Console, text: str, parsed) -> None:
+    parts = [Text.assemble(("read as  ", LABEL), (pretty(parsed.expr), ANSWER)), expr_tree(parsed.expr)]
+    notes = notes_view(parsed.notes)
+    if notes:
+        parts.append(notes)
+    console.print(Panel(Group(*parts), title=Text(text), title_align="left", expand=False))
+
+
+def point_text(values: Mapping[str, object]) -> str:
+    from ..numbers import format_value
+
+    return ", ".join(f"{pretty(Var(k))} = {format_value(v)}" for k, v in values.items())
+
+
+def show_eval(console: Console, text: str, parsed, values, value, shown: str) -> None:
+    title = pretty(parsed.expr)
+    if values:
+        title += f"  at  {point_text(values)}"
+    body = [Text.assemble(("= ", LABEL), (shown, ANSWER))]
+    notes = notes_view(parsed.notes)
+    if notes:
+        body.append(notes)
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def values_table(rows) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style=LABEL)
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def operator_text(wrts, partial: bool) -> str:
+    """d/dx, d²/dx², ∂/∂x or ∂²/∂y∂x (the last variable applied is written first)."""
+    d = "∂" if partial else "d"
+    order = len(wrts)
+    names = [pretty(Var(v)) for v in wrts]
+    top = d if order == 1 else d + str(order).translate(_SUPERSCRIPT_DIGITS)
+    if len(set(wrts)) == 1:
+        power = "" if order == 1 else str(order).translate(_SUPERSCRIPT_DIGITS)
+        return f"{top}/{d}{names[0]}{power}"
+    return f"{top}/" + "".join(f"{d}{n}" for n in reversed(names))
+
+
+def prime_name(wrts, partial: bool) -> str:
+    if partial or len(set(wrts)) > 1:
+        return operator_text(wrts, True) + " f"
+    return "f" + "′" * len(wrts) if len(wrts) <= 3 else f"f⁽{len(wrts)}⁾"
+
+
+def show_diff(console: Console, parsed, wrts, derivative, values, shown) -> None:
+    e = parsed.expr
+    partial = len(e.free_vars()) > 1
+    title = f"{operator_text(wrts, partial)} {grouped(e, pretty)}"
+    body = [Text.assemble((prime_name(wrts, partial) + " = ", LABEL), (pretty(derivative), ANSWER))]
+    if values is not None:
+        at = point_text(values)
+        body.append(Text(""))
+        body.append(values_table([
+            (f"f({at})", shown[0]),
+            (f"{prime_name(wrts, partial)}({at})", Text(shown[1], style=ANSWER)),
+        ]))
+    notes = notes_view(parsed.notes)
+    if notes:
+        body.append(notes)
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def steps_tree(top, wrts) -> Tree:
+    """The derivation as a Rich tree: each branch a rule, its formula beside its name."""
+    from .steps import claim, extras, formula, rule_title, with_variables
+
+    root: Optional[Tree] = None
+    parents: list[Tree] = []
+    for depth, step, wrt in with_variables(top, wrts):
+        label = Text()
+        if step.rule == "derivative":
+            label.append(f"d/d{pretty(Var(wrt))} ", style="bold")
+            label.append(pretty(step.expr), style="bold")
+        else:
+            label.append(rule_title(step), style="bold " + LABEL)
+            rule_formula = formula(step)
+            if rule_formula and step.rule not in ("repeat",):
+                label.append(f"   {rule_formula}", style="dim")
+            label.append("\n")
+            label.append(claim(step, wrt, pretty), style=ANSWER if step.rule == "simplify" else "")
+            more = extras(step, pretty)
+            if more:
+                label.append("   " + "; ".join(more), style=NOTE)
+        if root is None:
+            root = Tree(label)
+            parents = [root]
+            continue
+        del parents[depth:]
+        parents.append(parents[-1].add(label))
+    return root if root is not None else Tree("")
+
+
+def grouped(e, printer):
+    from .steps import grouped as group
+
+    return group(e, printer)
+
+
+def show_explain(console: Console, parsed, wrts, top, derivative, values, shown) -> None:
+    e = parsed.expr
+    partial = len(e.free_vars()) > 1
+    title = f"{operator_text(wrts, partial)} {grouped(e, pretty)}"
+    body = [steps_tree(top, wrts), Text(""),
+            Text.assemble((prime_name(wrts, partial) + " = ", LABEL), (pretty(derivative), ANSWER))]
+    if values is not None:
+        at = point_text(values)
+        body.append(values_table([
+            (f"f({at})", shown[0]),
+            (f"{prime_name(wrts, partial)}({at})", Text(shown[1], style=ANSWER)),
+        ]))
+    notes = notes_view(parsed.notes)
+    if notes:
+        body.append(notes)
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))

@@ -1,0 +1,744 @@
+"""The simplifier: any tree in, the textbook form out (``6*x*(x^2 + 1)^2``, ``-1/x^2``).
+
+``simplify(e)`` makes two passes over the DAG, both iterative (children before parents,
+each distinct node once) and memoised per node, so deep nesting cannot overflow the stack
+and a shared subtree is simplified once.
+
+1. **canon** rewrites each node bottom-up into a canonical form made of the same node
+   classes under stricter rules:
+
+   - no ``Div`` and no ``Neg``: ``a/b`` is ``a*b^-1`` and ``-a`` is ``-1*a``;
+   - a product is ``Mul(c, f1, ..., fn)``: an optional number ``c ≠ 1`` first, then factors
+     with distinct bases (``x*x^2`` is ``x^3``), ordered constants first (``pi``,
+     ``ln(2)``, ``sqrt(2)``), then variables and their numeric powers by name, then
+     everything else in order of first appearance;
+   - a sum has distinct monomials (``2*x + 3*x`` is ``5*x``) in order of first appearance,
+     or sorted by degree when every term is a polynomial monomial, with a positive term
+     first when there is one (``1 - x``); ``c*(u + v)`` inside a sum spreads out, and a
+     sum all of whose terms are negative is a factor ``-1`` times a positive sum;
+   - ``sqrt(u)`` is ``u^(1/2)`` and ``u^(p/3)`` is ``cbrt(u)^p``; ``exp(u)`` stays ``exp(u)``
+     (the user's spelling) and is never merged with ``e^u``;
+   - numbers are exact ``Fraction``s; a decimal operand makes a result decimal unless the
+     result is an integer or has no finite decimal expansion.
+
+   Contents, not spellings, identify nodes: within one call, two products or sums with
+   the same factors or terms in another order are the same object (the first one made),
+   so ``x*y + y*x`` is ``2*x*y`` and ``(x + 1)*(1 + x)`` is ``(x + 1)^2``.
+
+2. **display** writes the canonical form the way a textbook does, with the builders of
+   ``calc_cli.expr`` only, so that the result prints and re-parses to itself: negative
+   numeric exponents and the denominator of a rational coefficient go below a fraction
+   bar (``3*x/(2*y)``), ``u^(1/2)`` is ``sqrt(u)``, a coefficient ``-1`` is a leading minus.
+
+What it never does: expand a power or a product of sums (``(x + 1)^1000000`` stays),
+factor, or use an identity that is false somewhere on the reals (``(x^2)^(1/2)`` is
+``abs(x)``, never ``x``). Like other computer algebra systems it cancels ``x/x`` to ``1``,
+``x^0`` to ``1`` and ``0*u`` to ``0``, which may define a result where the input was not.
+Powers are real, as in ``calc_cli.evaluate``: ``(-8)^(1/3)`` is ``-2``. Exact powers of
+numbers are kept only up to ``numbers.MAX_EXACT_BITS``; ``9^9^9`` stays ``9^387420489``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from fractions import Fraction
+from functools import lru_cache
+from typing import Callable, Iterable, Optional, Sequence
+
+from .errors import MathError
+from .expr import (
+    MINUS_ONE,
+    ONE,
+    ZERO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Var,
+    add,
+    div,
+    func,
+    is_negative_term,
+    mul,
+    neg,
+    power,
+)
+from .numbers import exact_log, exact_power
+
+HALF = Num(Fraction(1, 2))
+THIRD = Fraction(1, 3)
+E = Const("e")
+PI = Const("pi")
+# How deep ``_nonnegative`` looks into sums and products before answering "not known".
+SIGN_DEPTH = 6
+# sqrt(8) = 2*sqrt(2): square (cube, ...) factors up to SURD_TRIALS^q come out of integers up to
+# SURD_BITS bits; larger integers stay under the root as they are.
+SURD_TRIALS = 1000
+SURD_BITS = 256
+
+
+@lru_cache(maxsize=4096)
+def simplify(e: Expr) -> Expr:
+    """``e`` in simplest textbook form, with the same value wherever ``e`` is defined."""
+    return _display(_Canon().run(e))
+
+
+# ------------------------------------------------------------------ numbers
+def _num(value: Fraction, decimal: bool = False) -> Num:
+    """A number node; decimal only when non-integral and finitely expressible in decimal."""
+    return Num(value, decimal and value.denominator != 1 and _terminates(value))
+
+
+def _terminates(q: Fraction) -> bool:
+    """Whether q has a finite decimal expansion: its denominator is 2^a·5^b."""
+    den = q.denominator
+    den >>= (den & -den).bit_length() - 1
+    while den % 5 == 0:
+        den //= 5
+    return den == 1
+
+
+def _times(a: Num, b: Num) -> Num:
+    return _num(a.value * b.value, a.decimal or b.decimal)
+
+
+def _plus(a: Num, b: Num) -> Num:
+    return _num(a.value + b.value, a.decimal or b.decimal)
+
+
+def _is_integer(e: Expr) -> bool:
+    return isinstance(e, Num) and e.value.denominator == 1
+
+
+def _divides_by_zero(b: Expr, e: Expr) -> bool:
+    """Whether b^e is 0 to a negative power."""
+    return b is ZERO and isinstance(e, Num) and e.value < 0
+
+
+def _base_exp(f: Expr) -> tuple[Expr, Expr]:
+    """A factor as base and exponent: ``x^3`` is (x, 3), ``sin(x)`` is (sin(x), 1)."""
+    return (f.left, f.right) if isinstance(f, Pow) else (f, ONE)
+
+
+def _coefficient(term: Expr) -> Num:
+    """The numeric coefficient of a canonical term."""
+    if isinstance(term, Num):
+        return term
+    if isinstance(term, Mul) and isinstance(term.terms[0], Num):
+        return term.terms[0]
+    return ONE
+
+
+def _perfect_power_part(v: Fraction, q: int) -> tuple[int, Fraction]:
+    """(k, m) with v = k^q·m for an integer v > 1, k as large as trial division finds; (1, v) else."""
+    if v.denominator != 1 or v <= 1 or v.numerator.bit_length() > SURD_BITS:
+        return 1, v
+    n, k, d = v.numerator, 1, 2
+    while d <= SURD_TRIALS and d ** q <= n:
+        while n % d ** q == 0:
+            n //= d ** q
+            k *= d
+        d += 1
+    return k, Fraction(n)
+
+
+def _pi_multiple(u: Expr) -> Optional[Fraction]:
+    """k when u is k·pi (0 counts as 0·pi)."""
+    if u is ZERO:
+        return Fraction(0)
+    if u is PI:
+        return Fraction(1)
+    if isinstance(u, Mul) and len(u.terms) == 2 and u.terms[1] is PI and isinstance(u.terms[0], Num):
+        return u.terms[0].value
+    return None
+
+
+# constness of a node (no free variables), memoised for the life of the process
+_CONSTANT: dict[Expr, bool] = {}
+
+
+def _is_constant(node: Expr) -> bool:
+    """True when the node has no variables; iterative, so any depth is fine."""
+    stack = [node]
+    while stack:
+        top = stack[-1]
+        if top in _CONSTANT:
+            stack.pop()
+            continue
+        pending = [a for a in top.args if a not in _CONSTANT]
+        if pending:
+            stack.extend(pending)
+            continue
+        _CONSTANT[top] = not isinstance(top, Var) and all(_CONSTANT[a] for a in top.args)
+        stack.pop()
+    return _CONSTANT[node]
+
+
+# ------------------------------------------------------------------ pass 1: canonical form
+class _Canon:
+    """One simplify call: the memo of canonical forms and the table of representatives."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Expr, Expr] = {}
+        self.reps: dict[tuple, Expr] = {}
+
+    def run(self, e: Expr) -> Expr:
+        memo = self.memo
+        for node in e.walk():
+            memo[node] = self.node(node, [memo[a] for a in node.args])
+        return memo[e]
+
+    def node(self, n: Expr, args: list[Expr]) -> Expr:
+        """The canonical form of one node whose children are already canonical."""
+        if isinstance(n, Num):
+            return _num(n.value, n.decimal)
+        if isinstance(n, (Var, Const)):
+            return n
+        if isinstance(n, Add):
+            return self.add(args)
+        if isinstance(n, Mul):
+            return self.mul(args)
+        if isinstance(n, Div):
+            return self.mul([args[0], self.pow(args[1], MINUS_ONE)])  # a/b = a·b^-1
+        if isinstance(n, Neg):
+            return self.mul([MINUS_ONE, args[0]])  # -a = -1·a
+        if isinstance(n, Pow):
+            return self.pow(args[0], args[1])
+        if isinstance(n, Func):
+            return self.func(n.name, args)
+        raise TypeError(f"cannot simplify {type(n).__name__}")
+
+    # -------------------------------------------------------------- representatives
+    def _rep(self, key: tuple, make: Callable[[], Expr]) -> Expr:
+        """The first node made with this content in this call (order-insensitive identity)."""
+        node = self.reps.get(key)
+        if node is None:
+            node = self.reps[key] = make()
+        return node
+
+    def product(self, coeff: Num, factors: Sequence[Expr]) -> Expr:
+        """c·f1·…·fn from ordered, merged factors; -1·(u + v) = -u - v."""
+        if not factors:
+            return coeff
+        if coeff is ONE and len(factors) == 1:
+            return factors[0]
+        if coeff is MINUS_ONE and len(factors) == 1 and isinstance(factors[0], Add):
+            return self.add([self.mul([MINUS_ONE, t]) for t in factors[0].terms])
+        args = tuple(factors) if coeff is ONE else (coeff, *factors)
+        return self._rep((coeff, frozenset(factors)), lambda: Mul(*args))
+
+    def sum(self, terms: list[Expr]) -> Expr:
+        """t1 + … + tn from collected terms, in display order."""
+        if not terms:
+            return ZERO
+        if len(terms) == 1:
+            return terms[0]
+        return self._rep(("+", frozenset(terms)), lambda: Add(*_order_terms(terms)))
+
+    # -------------------------------------------------------------- sums
+    def add(self, terms: Iterable[Expr]) -> Expr:
+        """Collect like terms: a·m + b·m = (a + b)·m; numbers add; c·(u + v) = c·u + c·v."""
+        collected: dict[Expr, Num] = {}
+        for t in terms:
+            for u in t.terms if isinstance(t, Add) else (t,):
+                c, m = self.split(u)
+                if isinstance(m, Add):
+                    for v in m.terms:
+                        c2, m2 = self.split(v)
+                        _collect(collected, _times(c, c2), m2)
+                else:
+                    _collect(collected, c, m)
+        return self.sum([self.scale(c, m) for m, c in collected.items() if c.value != 0])
+
+    def split(self, term: Expr) -> tuple[Num, Expr]:
+        """A term as coefficient and monomial: 3·x·y is (3, x·y); 5 is (5, 1)."""
+        if isinstance(term, Num):
+            return term, ONE
+        if isinstance(term, Mul) and isinstance(term.terms[0], Num):
+            return term.terms[0], self.product(ONE, term.terms[1:])
+        return ONE, term
+
+    def scale(self, c: Num, m: Expr) -> Expr:
+        """c·m for a monomial m (1 stands for the number term)."""
+        if m is ONE:
+            return c
+        return self.product(c, m.terms if isinstance(m, Mul) else (m,))
+
+    def negated(self, s: Add) -> Expr:
+        """-(t1 + … + tn) = -t1 - … - tn."""
+        return self.add([self.mul([MINUS_ONE, t]) for t in s.terms])
+
+    # -------------------------------------------------------------- products
+    def mul(self, factors: Iterable[Expr]) -> Expr:
+        """Numbers multiply, equal bases add exponents: c·x^a·x^b = c·x^(a+b)."""
+        coeff = ONE
+        powers: dict[Expr, Expr] = {}
+        queue = deque(factors)
+        while queue:
+            f = queue.popleft()
+            if isinstance(f, Num):
+                coeff = _times(coeff, f)
+            elif isinstance(f, Mul):
+                queue.extendleft(reversed(f.terms))
+            elif isinstance(f, Add) and all(_coefficient(t).value < 0 for t in f.terms):
+                coeff = _times(coeff, MINUS_ONE)  # (-u - v)·w = -(u + v)·w
+                queue.appendleft(self.negated(f))
+            else:
+                self._merge(powers, f, queue)
+        undefined = [Pow(b, e) for b, e in powers.items() if _divides_by_zero(b, e)]
+        if coeff.value == 0:  # 0·u = 0, but 0/0 stays undefined
+            return self.product(ZERO, undefined)
+        if undefined:
+            coeff = ONE  # c/0 is 1/0: no number survives a division by zero
+        factors = [b if e is ONE else Pow(b, e) for b, e in powers.items()]
+        if coeff.value < 0:
+            mixed = next((f for f in factors if isinstance(f, Add) and _mixed_signs(f)), None)
+            if mixed is not None:  # -(1 - x)·y = (x - 1)·y
+                rest = [f for f in factors if f is not mixed]
+                return self.mul([_times(coeff, MINUS_ONE), self.negated(mixed), *rest])
+        return self.product(coeff, sorted(factors, key=_factor_rank))
+
+    def _merge(self, powers: dict[Expr, Expr], f: Expr, queue: deque) -> None:
+        """Put factor f = b^e into powers, merging b^a·b^e = b^(a+e)."""
+        base, exp = _base_exp(f)
+        if base not in powers:
+            powers[base] = exp
+            return
+        merged = self.pow(base, self.add([powers[base], exp]))
+        if not isinstance(merged, (Num, Mul)) and _base_exp(merged)[0] is base:
+            powers[base] = _base_exp(merged)[1]  # keeps the first factor's place
+        else:
+            del powers[base]  # became a number or something else: merge it afresh
+            queue.append(merged)
+
+    # -------------------------------------------------------------- powers
+    def pow(self, b: Expr, e: Expr) -> Expr:
+        """b^e, with u^0 = 1 and u^1 = u, then the first power rule that applies."""
+        if isinstance(e, Num):
+            if e.value == 0:
+                return ONE
+            if e.value == 1:
+                return b
+        for rule in (self._number_power, self._power_of_power, self._power_of_product,
+                     self._power_of_negative_sum, self._power_of_abs, self._power_of_cbrt,
+                     self._cube_root_power):
+            result = rule(b, e)
+            if result is not None:
+                return result
+        return Pow(b, e)
+
+    def _number_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """Exact powers of numbers: 2^10 = 1024, 8^(2/3) = 4, 2^(3/2) = 2·sqrt(2), 1^u = 1."""
+        if not isinstance(b, Num):
+            return None
+        if b.value == 1:
+            return ONE
+        if not isinstance(e, Num):
+            return None
+        decimal = b.decimal or e.decimal
+        try:
+            exact = exact_power(b.value, e.value)
+        except MathError:  # (-4)^(1/2) is left as written; 0^-2 is 1/0, like 0^-1
+            return Pow(b, MINUS_ONE if b is ZERO else e)
+        if exact is not None:
+            return _num(exact, decimal)
+        whole = math.floor(e.value)
+        if whole == e.value:
+            return Pow(b, e)  # an integer power too large to compute
+        whole_power = exact_power(b.value, Fraction(whole))
+        if whole_power is None:
+            return Pow(b, e)
+        rest = _num(e.value - whole, e.decimal)
+        return self.mul([_num(whole_power, decimal), self._root(b, rest)])
+
+    def _root(self, b: Num, r: Num) -> Expr:
+        """b^r for 0 < r < 1 irrational: 8^(1/2) = 2·2^(1/2); cbrt(b)^p when r = p/3."""
+        if r.decimal:
+            return Pow(b, r)
+        p, q = r.value.numerator, r.value.denominator
+        outside, inside = _perfect_power_part(b.value, q)
+        if outside != 1:  # (k^q·m)^(p/q) = k^p·m^(p/q)
+            return self.mul([_num(Fraction(outside) ** p, b.decimal),
+                             self._root(_num(inside, b.decimal), r)])
+        if q == 3:
+            return self.pow(self.func("cbrt", [b]), Num(p))
+        return Pow(b, r)
+
+    def _power_of_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """(a^c)^e = a^(c·e) if e is an integer, c has an odd numerator or a ≥ 0;
+        (a^c)^e = |a|^(c·e) if c has an even numerator (a^c = |a|^c ≥ 0)."""
+        if not isinstance(b, Pow):
+            return None
+        a, c = b.left, b.right
+        odd_c = isinstance(c, Num) and c.value.numerator % 2 == 1
+        if _is_integer(e) or odd_c or _nonnegative(a):
+            return self.pow(a, self.mul([c, e]))
+        if isinstance(c, Num) and isinstance(e, Num):
+            return self.pow(self.func("abs", [a]), self.mul([c, e]))
+        return None
+
+    def _power_of_product(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """(u·v)^n = u^n·v^n for an integer n; (c·u)^r = c^r·u^r when c > 0 and c^r is rational."""
+        if not isinstance(b, Mul):
+            return None
+        if _is_integer(e):
+            return self.mul([self.pow(f, e) for f in b.terms])
+        c = b.terms[0]
+        if isinstance(c, Num) and c.value > 0 and isinstance(e, Num):
+            root = self._number_power(c, e)
+            if isinstance(root, Num):
+                return self.mul([root, self.pow(self.product(ONE, b.terms[1:]), e)])
+        return None
+
+    def _power_of_negative_sum(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """(-u - v)^n = (-1)^n·(u + v)^n for an integer n."""
+        if not (isinstance(b, Add) and _is_integer(e)):
+            return None
+        if not all(_coefficient(t).value < 0 for t in b.terms):
+            return None
+        sign = MINUS_ONE if e.value.numerator % 2 else ONE
+        return self.mul([sign, self.pow(self.negated(b), e)])
+
+    def _power_of_abs(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """|u|^n = u^n for an even integer n."""
+        if isinstance(b, Func) and b.name == "abs" and _is_integer(e) and e.value.numerator % 2 == 0:
+            return self.pow(b.arg, e)
+        return None
+
+    def _power_of_cbrt(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """cbrt(u)^(3k) = u^k (the real cube root)."""
+        if isinstance(b, Func) and b.name == "cbrt" and _is_integer(e) and e.value.numerator % 3 == 0:
+            return self.pow(b.arg, Num(e.value / 3))
+        return None
+
+    def _cube_root_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+        """u^(p/3) = cbrt(u)^p."""
+        if isinstance(e, Num) and not e.decimal and e.value.denominator == 3:
+            return self.pow(self.func("cbrt", [b]), Num(e.value.numerator))
+        return None
+
+    # -------------------------------------------------------------- functions
+    def func(self, name: str, args: list[Expr]) -> Expr:
+        """A function of canonical arguments, folded where the value is exact and certain."""
+        rule = _FUNCTION_RULES.get((name, len(args)))
+        if rule is not None:
+            result = rule(self, *args)
+            if result is not None:
+                return result
+        return Func(name, *args)
+
+    def positive_part(self, u: Expr) -> Optional[Expr]:
+        """v when u = -v visibly (a negative coefficient, or every term negative), else None."""
+        if isinstance(u, Num):
+            return _num(-u.value, u.decimal) if u.value < 0 else None
+        if isinstance(u, Mul) and _coefficient(u).value < 0:
+            return self.mul([MINUS_ONE, u])
+        if isinstance(u, Add) and all(_coefficient(t).value < 0 for t in u.terms):
+            return self.negated(u)
+        return None
+
+    def odd(self, name: str, u: Expr) -> Optional[Expr]:
+        """f(-u) = -f(u) for an odd function."""
+        v = self.positive_part(u)
+        return None if v is None else self.mul([MINUS_ONE, self.func(name, [v])])
+
+    def even(self, name: str, u: Expr) -> Optional[Expr]:
+        """f(-u) = f(u) for an even function."""
+        v = self.positive_part(u)
+        return None if v is None else self.func(name, [v])
+
+
+def _collect(collected: dict[Expr, Num], c: Num, m: Expr) -> None:
+    collected[m] = _plus(collected[m], c) if m in collected else c
+
+
+def _mixed_signs(s: Add) -> bool:
+    """Whether a sum has both positive and negative terms."""
+    signs = {_coefficient(t).value > 0 for t in s.terms}
+    return len(signs) == 2
+
+
+def _factor_rank(f: Expr) -> tuple[int, str]:
+    """Constants first, then variables and their numeric powers by name, then the rest."""
+    if _is_constant(f):
+        return (0, "")
+    base, exp = _base_exp(f)
+    if isinstance(base, Var) and isinstance(exp, Num):
+        return (1, base.name)
+    return (2, "")
+
+
+def _order_terms(terms: list[Expr]) -> list[Expr]:
+    """Polynomials by descending degree (then by variable name), others as they came;
+    then the first positive term moves to the front: 1 - x, not -x + 1."""
+    if all(_monomial_degrees(t) is not None for t in terms):
+        terms = sorted(terms, key=_degree_key(terms))
+    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).value > 0), 0)
+    return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
+
+
+def _monomial_degrees(t: Expr) -> Optional[dict[str, int]]:
+    """{variable: exponent} of c·x^a·y^b with natural exponents, else None."""
+    degrees: dict[str, int] = {}
+    for f in t.terms if isinstance(t, Mul) else (t,):
+        if isinstance(f, Num):
+            continue
+        base, exp = _base_exp(f)
+        if not (isinstance(base, Var) and _is_integer(exp) and exp.value > 0):
+            return None
+        degrees[base.name] = int(exp.value)
+    return degrees
+
+
+def _degree_key(terms: list[Expr]) -> Callable[[Expr], tuple]:
+    """Graded lexicographic order: higher total degree first, then x before y."""
+    names = sorted({name for t in terms for name in _monomial_degrees(t) or {}})
+
+    def key(t: Expr) -> tuple:
+        degrees = _monomial_degrees(t) or {}
+        return (-sum(degrees.values()), tuple(-degrees.get(n, 0) for n in names))
+
+    return key
+
+
+def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
+    """Whether u ≥ 0 wherever it is defined, as far as its shape shows."""
+    if isinstance(u, Num):
+        return u.value >= 0
+    if isinstance(u, Const):
+        return True
+    if isinstance(u, Func):
+        return u.name in ("abs", "exp", "cosh", "sqrt")
+    if depth == 0:
+        return False
+    if isinstance(u, Pow):
+        b, e = u.left, u.right
+        if isinstance(e, Num) and (e.value.numerator % 2 == 0 or e.value.denominator % 2 == 0):
+            return True  # x^2, x^(2/3), x^(1/2)
+        return _nonnegative(b, depth - 1)
+    if isinstance(u, (Mul, Add)):
+        return all(_nonnegative(t, depth - 1) for t in u.terms)
+    return False
+
+
+# ------------------------------------------------------------------ function rules
+def _sqrt(c: _Canon, u: Expr) -> Expr:
+    """sqrt(u) = u^(1/2)."""
+    return c.pow(u, HALF)
+
+
+def _cbrt(c: _Canon, u: Expr) -> Optional[Expr]:
+    """cbrt(8) = 2, cbrt(16) = 2·cbrt(2), cbrt(u^3) = u, cbrt(-u) = -cbrt(u), cbrt(8·u) = 2·cbrt(u)."""
+    if isinstance(u, Num):
+        root = exact_power(u.value, THIRD)
+        if root is not None:
+            return _num(root, u.decimal)
+        outside, inside = _perfect_power_part(abs(u.value), 3)
+        if outside != 1:
+            sign = -1 if u.value < 0 else 1
+            return c.mul([_num(Fraction(sign * outside), u.decimal), c.func("cbrt", [_num(inside)])])
+    if isinstance(u, Pow) and _is_integer(u.right) and u.right.value.numerator % 3 == 0:
+        return c.pow(u.left, Num(u.right.value / 3))
+    if isinstance(u, Mul) and isinstance(u.terms[0], Num):
+        root = exact_power(u.terms[0].value, THIRD)
+        if root is not None:
+            return c.mul([_num(root, u.terms[0].decimal), c.func("cbrt", [c.product(ONE, u.terms[1:])])])
+    return c.odd("cbrt", u)
+
+
+def _abs(c: _Canon, u: Expr) -> Optional[Expr]:
+    """|u| = u for u ≥ 0, |-3| = 3, |c·u| = |c|·|u|."""
+    if _nonnegative(u):
+        return u
+    if isinstance(u, Num):
+        return _num(abs(u.value), u.decimal)
+    if isinstance(u, Mul) and isinstance(u.terms[0], Num):
+        k = u.terms[0]
+        return c.mul([_num(abs(k.value), k.decimal), c.func("abs", [c.product(ONE, u.terms[1:])])])
+    return c.even("abs", u)
+
+
+def _exp(c: _Canon, u: Expr) -> Optional[Expr]:
+    """exp(0) = 1."""
+    return ONE if u is ZERO else None
+
+
+def _ln(c: _Canon, u: Expr) -> Optional[Expr]:
+    """ln(1) = 0, ln(e) = 1, ln(e^u) = u, ln(exp(u)) = u."""
+    if u is ONE:
+        return ZERO
+    if u is E:
+        return ONE
+    if isinstance(u, Pow) and u.left is E:
+        return u.right
+    if isinstance(u, Func) and u.name == "exp":
+        return u.arg
+    return None
+
+
+def _log_base(c: _Canon, u: Expr, b: Expr) -> Optional[Expr]:
+    """log(1, b) = 0, log(b, b) = 1, log(8, 2) = 3."""
+    if u is ONE:
+        return ZERO
+    if u is b:
+        return ONE
+    return _exact_log(u, b)
+
+
+def _exact_log(u: Expr, b: Expr) -> Optional[Num]:
+    """log_b(u) for numbers when it is rational: log10(1000) = 3."""
+    if not (isinstance(u, Num) and isinstance(b, Num)):
+        return None
+    if u.value <= 0 or b.value <= 0 or b.value == 1:
+        return None
+    k = exact_log(u.value, b.value)
+    return None if k is None else _num(k)
+
+
+def _log10(c: _Canon, u: Expr) -> Optional[Expr]:
+    """log10(1000) = 3."""
+    return _exact_log(u, Num(10))
+
+
+def _log2(c: _Canon, u: Expr) -> Optional[Expr]:
+    """log2(8) = 3."""
+    return _exact_log(u, Num(2))
+
+
+def _sin(c: _Canon, u: Expr) -> Optional[Expr]:
+    """sin(k·pi) = 0, sin(pi/2 + k·pi) = (-1)^k, sin(-u) = -sin(u)."""
+    k = _pi_multiple(u)
+    if k is not None and k.denominator == 1:
+        return ZERO
+    if k is not None and k.denominator == 2:
+        return ONE if (k - Fraction(1, 2)) % 2 == 0 else MINUS_ONE
+    return c.odd("sin", u)
+
+
+def _cos(c: _Canon, u: Expr) -> Optional[Expr]:
+    """cos(k·pi) = (-1)^k, cos(pi/2 + k·pi) = 0, cos(-u) = cos(u)."""
+    k = _pi_multiple(u)
+    if k is not None and k.denominator == 1:
+        return ONE if k % 2 == 0 else MINUS_ONE
+    if k is not None and k.denominator == 2:
+        return ZERO
+    return c.even("cos", u)
+
+
+def _tan(c: _Canon, u: Expr) -> Optional[Expr]:
+    """tan(k·pi) = 0, tan(-u) = -tan(u)."""
+    k = _pi_multiple(u)
+    if k is not None and k.denominator == 1:
+        return ZERO
+    return c.odd("tan", u)
+
+
+def _sec(c: _Canon, u: Expr) -> Optional[Expr]:
+    """sec(k·pi) = (-1)^k, sec(-u) = sec(u)."""
+    k = _pi_multiple(u)
+    if k is not None and k.denominator == 1:
+        return ONE if k % 2 == 0 else MINUS_ONE
+    return c.even("sec", u)
+
+
+def _odd_at_zero(name: str) -> Callable[[_Canon, Expr], Optional[Expr]]:
+    """f(0) = 0 and f(-u) = -f(u), for the odd functions asin, atan, sinh, tanh, csc, cot."""
+    def rule(c: _Canon, u: Expr) -> Optional[Expr]:
+        if u is ZERO and name not in ("csc", "cot"):
+            return ZERO
+        return c.odd(name, u)
+
+    rule.__doc__ = f"{name}(-u) = -{name}(u)" + ("" if name in ("csc", "cot") else f", {name}(0) = 0")
+    return rule
+
+
+def _cosh(c: _Canon, u: Expr) -> Optional[Expr]:
+    """cosh(0) = 1, cosh(-u) = cosh(u)."""
+    return ONE if u is ZERO else c.even("cosh", u)
+
+
+def _acos(c: _Canon, u: Expr) -> Optional[Expr]:
+    """acos(1) = 0."""
+    return ZERO if u is ONE else None
+
+
+_FUNCTION_RULES: dict[tuple[str, int], Callable[..., Optional[Expr]]] = {
+    ("sqrt", 1): _sqrt, ("cbrt", 1): _cbrt, ("abs", 1): _abs, ("exp", 1): _exp,
+    ("ln", 1): _ln, ("log", 1): _ln, ("log", 2): _log_base, ("log10", 1): _log10,
+    ("log2", 1): _log2, ("sin", 1): _sin, ("cos", 1): _cos, ("tan", 1): _tan, ("sec", 1): _sec,
+    ("cosh", 1): _cosh, ("acos", 1): _acos,
+    **{(name, 1): _odd_at_zero(name) for name in ("asin", "atan", "sinh", "tanh", "csc", "cot")},
+}
+
+
+# ------------------------------------------------------------------ pass 2: display form
+def _display(c: Expr) -> Expr:
+    """The canonical form written as a textbook writes it (iterative, memoised)."""
+    shown: dict[Expr, Expr] = {}
+    for node in c.walk():
+        shown[node] = _show(node, shown)
+    return shown[c]
+
+
+def _show(node: Expr, shown: dict[Expr, Expr]) -> Expr:
+    if isinstance(node, Num):
+        return _show_number(node)
+    if isinstance(node, (Var, Const)):
+        return node
+    if isinstance(node, Func):
+        return func(node.name, *(shown[a] for a in node.fargs))
+    if isinstance(node, Add):
+        return add(*(shown[t] for t in node.terms))
+    if isinstance(node, Mul) and isinstance(node.terms[0], Num):
+        return _show_product(node.terms[0], node.terms[1:], shown)
+    if isinstance(node, (Mul, Pow)):
+        return _show_product(ONE, node.terms if isinstance(node, Mul) else (node,), shown)
+    raise TypeError(f"not a canonical node: {type(node).__name__}")
+
+
+def _show_number(n: Num) -> Expr:
+    """Integers and decimals as they are; p/q as a quotient, which is how it parses."""
+    if n.decimal or n.value.denominator == 1:
+        return n
+    return _show_product(n, (), {})
+
+
+def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) -> Expr:
+    """c·x^2·y^-3 → c·x^2/y^3; (3/2)·x → 3*x/2; -1·u → -u; (1/2)·x^(-1/2) → 1/(2*sqrt(x))."""
+    above: list[Expr] = []
+    below: list[Expr] = []
+    for f in factors:
+        base, exp = _base_exp(f)
+        if isinstance(exp, Num) and exp.value < 0:
+            below.append(_show_power(base, _num(-exp.value, exp.decimal), shown))
+        else:
+            above.append(_show_power(base, exp, shown))
+    size = abs(coeff.value)
+    if coeff.decimal:
+        above.insert(0, _num(size, True))
+    else:
+        if size.numerator != 1:
+            above.insert(0, Num(size.numerator))
+        if size.denominator != 1:
+            below.insert(0, Num(size.denominator))
+    result = mul(*above) if above else ONE
+    if below:
+        result = div(result, mul(*below))
+    return neg(result) if coeff.value < 0 else result
+
+
+def _show_power(base: Expr, exp: Expr, shown: dict[Expr, Expr]) -> Expr:
+    """b^1 = b, b^(1/2) = sqrt(b), otherwise b^e."""
+    if isinstance(exp, Num):
+        if exp.value == 1:
+            return shown[base]
+        if exp.value == Fraction(1, 2) and not exp.decimal:
+            return func("sqrt", shown[base])
+        return power(shown[base], _show_number(exp))
+    return power(shown[base], shown[exp])

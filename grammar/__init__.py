@@ -1,0 +1,1 @@
+"""The grammar ships inside the package as calc_cli/grammar/calc.lark."""

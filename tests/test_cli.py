@@ -1,0 +1,316 @@
+"""The command line through click's CliRunner: exit status, stdout and stderr."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from calc_cli.cli import cli
+
+ANSI = "\x1b["
+
+
+def run(*args, input=None, env=None):
+    runner = CliRunner()
+    result = runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    return result
+
+
+def lines(result):
+    return result.stdout.splitlines()
+
+
+# ------------------------------------------------------------------- eval
+EVAL = [
+    (["3x^2+2x+1", "--at", "x=2"], "17"),
+    (["3x^2+2x+1", "--at", "2"], "17"),
+    (["1/3 + 1/6"], "1/2"),
+    (["0.1+0.2"], "0.3"),
+    (["2^10"], "1024"),
+    (["(-8)^(1/3)"], "-2"),
+    (["cbrt(-8)"], "-2"),
+    (["x*y", "--at", "x=3,y=-1"], "-3"),
+    (["x*y", "--at", "x=3", "--at", "y=4"], "12"),
+    (["x + 1", "--at", "x=1/3"], "4/3"),
+    (["sin(x)", "--at", "x=0"], "0"),
+    (["input*2", "--at", "input=3"], "6"),
+    (["2θ", "--at", "theta=2"], "4"),
+]
+
+
+@pytest.mark.parametrize("args, expected", EVAL)
+def test_eval_prints_exact_values(args, expected):
+    result = run("eval", *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected + "\n"
+
+
+def test_eval_of_a_transcendental_is_a_float():
+    result = run("eval", "sin(1)")
+    assert result.exit_code == 0
+    assert float(result.stdout) == pytest.approx(0.8414709848078965)
+
+
+def test_eval_json_has_documented_keys():
+    result = run("eval", "3x^2+2x+1", "--at", "x=2", "--json")
+    obj = json.loads(result.stdout)
+    assert obj == {"input": "3x^2+2x+1", "expr": "3*x^2 + 2*x + 1", "at": {"x": 2}, "value": 17}
+    third = json.loads(run("eval", "1/3", "--json").stdout)
+    assert third["value"] == pytest.approx(1 / 3) and third["value_exact"] == "1/3"
+    assert isinstance(json.loads(run("eval", "sin(1)", "--json").stdout)["value"], float)
+
+
+MATH_ERRORS = [
+    (["ln(x)", "--at", "x=-1"], "ln(x)"),
+    (["1/x", "--at", "x=0"], "1/x"),
+    (["sqrt(-4)"], "sqrt(-4)"),
+    (["asin(2)"], "asin(2)"),
+    (["log(0)"], "log(0)"),
+]
+
+
+@pytest.mark.parametrize("args, subexpr", MATH_ERRORS)
+def test_math_errors_exit_1_and_name_the_subexpression(args, subexpr):
+    result = run("eval", *args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert subexpr in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+USAGE_ERRORS = [
+    ["eval", "x", "--at", "x=abc"],
+    ["eval", "x", "--at", "x="],
+    ["eval", "x", "--at", "=3"],
+    ["eval", "x", "--at", "x=inf"],
+    ["eval", "x*y", "--at", "3"],
+    ["diff", "x^2", "--order", "0"],
+    ["diff", "x^2", "--order", "-1"],
+    ["diff", "x^2", "--order", "1000000"],
+    ["diff", "x*y"],
+    ["eval", "x"],
+    ["nosuchcommand"],
+    ["diff"],
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS)
+def test_usage_errors_exit_2_without_traceback(args):
+    result = run(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
+def test_a_missing_variable_is_named():
+    result = run("eval", "x + y", "--at", "x=1")
+    assert result.exit_code == 2
+    assert "y" in result.stderr
+
+
+def test_syntax_error_shows_caret_under_the_column():
+    result = run("eval", "2 + * 3")
+    assert result.exit_code == 2
+    err = result.stderr.splitlines()
+    assert err[0].startswith("calc: syntax error at column 5")
+    assert err[1] == "  2 + * 3"
+    assert err[2] == "      ^"
+
+
+def test_code_is_a_syntax_error_with_no_effect(tmp_path):
+    marker = tmp_path / "owned"
+    result = run("eval", f"__import__('os').system('touch {marker}')")
+    assert result.exit_code == 2
+    assert not marker.exists()
+
+
+def test_syntax_error_in_json_mode_is_an_object_on_stdout():
+    result = run("eval", "2 +", "--json")
+    assert result.exit_code == 2
+    obj = json.loads(result.stdout)
+    assert obj["input"] == "2 +"
+    assert obj["error"]["kind"] == "syntax" and obj["error"]["column"] == 4
+
+
+# ------------------------------------------------------------------ batch
+def test_batch_answers_every_line_and_the_worst_status_wins():
+    result = run("eval", "-", "--at", "x=2", input="x^2\n1/0\n\n# comment\nx+1\n2 +\n")
+    assert result.exit_code == 2
+    assert lines(result) == ["4", "", "3", ""]
+    assert "1/0" in result.stderr
+
+
+def test_batch_json_gives_one_object_per_line():
+    result = run("eval", "-", "--json", input="1+1\nsqrt(-1)\n")
+    assert result.exit_code == 1
+    objs = [json.loads(line) for line in lines(result)]
+    assert objs[0]["value"] == 2
+    assert objs[1]["error"]["kind"] == "math"
+
+
+# ------------------------------------------------------------------ parse
+PARSE = [
+    ("3x^2+2x+1", "3*x^2 + 2*x + 1"),
+    ("2xy + sin^2 x", "2*x*y + sin(x)^2"),
+    ("1/2x", "1/2*x"),
+    ("-x^2", "-x^2"),
+    ("-2x", "-2*x"),
+    ("x - 3y", "x - 3*y"),
+    ("√(x+7)", "sqrt(x + 7)"),
+    ("|x-5|", "abs(x - 5)"),
+    ("sin^-1(x)", "asin(x)"),
+]
+
+
+@pytest.mark.parametrize("text, expected", PARSE)
+def test_parse_prints_the_plain_form(text, expected):
+    result = run("parse", text)
+    assert result.exit_code == 0
+    assert result.stdout == expected + "\n"
+
+
+def test_parse_json_reports_notes_for_split_names():
+    obj = json.loads(run("parse", "2xy", "--json").stdout)
+    assert obj["expr"] == "2*x*y"
+    assert obj["variables"] == ["x", "y"]
+    assert any("x·y" in note for note in obj["notes"])
+
+
+def test_pipes_never_see_ansi_codes():
+    for args in (["parse", "2xy"], ["eval", "1/3"], ["diff", "x^3"], ["explain", "x^3"]):
+        result = run(*args, env={"FORCE_COLOR": None})
+        assert ANSI not in result.stdout
+
+
+def test_version_and_help():
+    assert run("--version").stdout.startswith("calc, version ")
+    help_text = run("--help").stdout
+    for command in ("parse", "eval", "diff", "explain"):
+        assert command in help_text
+    assert "Exit status" in help_text
+
+
+# ------------------------------------------------------------------- diff
+DIFF = [
+    (["x^2", "--at", "3"], "6"),
+    (["x^2+3x"], "2*x + 3"),
+    (["x sin x"], "sin(x) + x*cos(x)"),
+    (["(x^2+1)^3"], "6*x*(x^2 + 1)^2"),
+    (["x^2+3xy+y^2", "--wrt", "x"], "2*x + 3*y"),
+    (["x^2+3xy+y^2", "--wrt", "y"], "3*x + 2*y"),
+    (["3x^2+2x+1"], "6*x + 2"),
+    (["3x^2+2x+1", "--at", "2"], "14"),
+    (["(w*input - target)^2", "--wrt", "w", "--at", "w=2,input=3,target=10"], "-24"),
+    (["(w*input - target)^2", "--wrt", "w", "--vars", "input,target", "--at",
+      "w=2,input=3,target=10"], "-24"),
+    (["x^3", "--order", "2"], "6*x"),
+    (["x^3", "--wrt", "x", "--wrt", "x"], "6*x"),
+    (["x^2 y^3", "--wrt", "x", "--wrt", "y"], "6*x*y^2"),
+    (["x^2 y^3", "--wrt", "x,y"], "6*x*y^2"),
+    (["f(g(x))", "--funcs", "f,g"], "f'(g(x))*g'(x)"),
+    (["7"], "0"),
+    (["tan x"], "sec(x)^2"),
+    (["ln x"], "1/x"),
+    (["sqrt x"], "1/(2*sqrt(x))"),
+    (["atan x"], "1/(x^2 + 1)"),
+    (["2^x"], "ln(2)*2^x"),
+    (["tanh x"], "1 - tanh(x)^2"),
+    (["x^4"], "4*x^3"),
+    (["-x^2"], "-2*x"),
+    (["-x^2", "--at", "1"], "-2"),
+]
+
+
+@pytest.mark.parametrize("args, expected", DIFF)
+def test_diff_prints_the_textbook_form(args, expected):
+    result = run("diff", *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected + "\n"
+
+
+def test_diff_output_is_reparseable_for_the_second_derivative():
+    first = run("diff", "x^3").stdout.strip()
+    assert run("diff", first).stdout == "6*x\n"
+
+
+def test_diff_json_has_documented_keys():
+    obj = json.loads(run("diff", "3x^2+2x+1", "--at", "2", "--json").stdout)
+    assert obj == {"input": "3x^2+2x+1", "expr": "3*x^2 + 2*x + 1", "wrt": ["x"],
+                   "derivative": "6*x + 2", "at": {"x": 2}, "value": 14, "function_value": 17}
+
+
+DIFF_ERRORS = [
+    (["abs(x)", "--at", "0"], "not differentiable at x = 0"),
+    (["sqrt(x)", "--at", "0"], "not differentiable at x = 0"),
+    (["ln(x)", "--at", "-2"], "undefined at x = -2"),
+]
+
+
+@pytest.mark.parametrize("args, words", DIFF_ERRORS)
+def test_diff_errors_at_a_point(args, words):
+    result = run("diff", *args)
+    assert result.exit_code == 1
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diff_batch_keeps_going_after_a_bad_line():
+    result = run("diff", "-", "--json", input="x^2\n2 +\nsin x\n")
+    objs = [json.loads(line) for line in lines(result)]
+    assert [o.get("derivative") for o in objs] == ["2*x", None, "cos(x)"]
+    assert objs[1]["error"]["kind"] == "syntax"
+    assert result.exit_code == 2
+
+
+# ---------------------------------------------------------------- explain
+def test_explain_plain_shows_rules_nested_and_the_answer_last():
+    out = run("explain", "(x^2+1)^3").stdout
+    assert "chain" in out and "power" in out
+    assert out.rstrip().splitlines()[-1].endswith("6*x*(x^2 + 1)^2")
+
+
+def test_explain_json_has_a_step_tree():
+    obj = json.loads(run("explain", "x sin x", "--json").stdout)
+    assert obj["derivative"] == "sin(x) + x*cos(x)"
+
+    def rules(step):
+        yield step["rule"]
+        for sub in step["substeps"]:
+            yield from rules(sub)
+
+    found = set(rules(obj["steps"]))
+    assert {"product", "trig", "variable", "simplify"} <= found
+
+
+def test_explain_marks_held_constants():
+    out = run("explain", "x^2 + 3xy + y^2", "--wrt", "y").stdout
+    assert "x is held constant" in out
+
+
+# ---------------------------------------------------------- installed tool
+@pytest.mark.skipif(shutil.which("calc") is None, reason="calc is not installed on PATH")
+def test_installed_calc_runs_from_any_directory(tmp_path):
+    result = subprocess.run(["calc", "eval", "3x^2+2x+1", "--at", "x=2"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "17\n"
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    env = dict(os.environ)
+    result = subprocess.run([sys.executable, "-m", "calc_cli", "eval", "1/3 + 1/6"],
+                            capture_output=True, text=True, check=False, env=env)
+    assert result.stdout == "1/2\n"
+
+
+def test_closing_the_pipe_early_is_quiet():
+    proc = subprocess.run(
+        f"yes x^2 | head -5000 | {sys.executable} -m calc_cli parse - | head -1",
+        shell=True, capture_output=True, text=True, check=False)
+    assert proc.stdout == "x^2\n"
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr

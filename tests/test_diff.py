@@ -1,0 +1,387 @@
+"""The differentiator, checked against exact raw forms, SymPy and finite differences."""
+
+from __future__ import annotations
+
+import cmath
+import time
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calc_cli.diff import derive, differentiate, nth_derivative
+from calc_cli.errors import EXIT_USAGE, UsageError
+from calc_cli.expr import Add, Func, Mul, Num, Pow, Var, add, mul
+from calc_cli.parse import parse
+from tests.oracle import symbol, to_sympy
+from tests.strategies import _extend, expressions
+
+X, Y, Z = (symbol(n) for n in "xyz")
+
+# Generic points (no simple zeros or poles of the usual functions), at 30 digits.
+POINTS = [
+    {"x": "0.73", "y": "-1.37", "z": "2.21"},
+    {"x": "-0.41", "y": "0.59", "z": "-1.83"},
+    {"x": "1.61", "y": "2.47", "z": "0.37"},
+    {"x": "2.93", "y": "-0.23", "z": "-2.71"},
+]
+
+
+def _subs(point: dict[str, str]) -> dict[sympy.Symbol, sympy.Float]:
+    return {symbol(name): sympy.Float(value, 30) for name, value in point.items()}
+
+
+def real_value(expr: sympy.Expr, subs: dict) -> float | None:
+    """The value as a float, or None where it is undefined, complex or huge."""
+    try:
+        value = complex(expr.evalf(30, subs=subs))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
+        return None  # zoo, nan, unevaluated pieces: undefined here
+    if not cmath.isfinite(value) or abs(value.real) > 1e12:
+        return None
+    if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+        return None
+    return value.real
+
+
+def close(a: float, b: float, rel: float = 1e-6) -> bool:
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def compare_at_points(ours: sympy.Expr, reference: sympy.Expr) -> int:
+    """Assert agreement wherever both are defined; return how many points compared."""
+    compared = 0
+    for point in POINTS:
+        subs = _subs(point)
+        a, b = real_value(ours, subs), real_value(reference, subs)
+        if a is None or b is None:
+            continue
+        assert close(a, b), f"at {point}: ours {a}, SymPy {b}\n ours: {ours}\n ref: {reference}"
+        compared += 1
+    return compared
+
+
+def sympy_agrees(text: str, wrt: str, variables=()) -> None:
+    """Our raw derivative equals SymPy's: symbolically when simplify can tell, else numerically."""
+    e = parse(text, variables=variables)
+    ours = to_sympy(differentiate(e, wrt))
+    reference = sympy.diff(to_sympy(e), symbol(wrt))
+    if sympy.simplify(ours - reference) == 0:
+        return
+    assert compare_at_points(ours, reference) >= 2, f"{text}: too few points to compare"
+
+
+# ------------------------------------------------------------------ worked examples
+
+
+def test_x_squared_at_3_is_6():
+    d = differentiate(parse("x^2"), "x")
+    assert d is parse("2*x")
+    assert to_sympy(d).subs(X, 3) == 6
+
+
+@pytest.mark.parametrize(
+    "text, wrt, expected",
+    [
+        ("x^2+3x", "x", 2 * X + 3),
+        ("x sin x", "x", sympy.sin(X) + X * sympy.cos(X)),
+        ("(x^2+1)^3", "x", 6 * X * (X**2 + 1) ** 2),
+        ("x^2+3x*y+y^2", "x", 2 * X + 3 * Y),
+        ("x^2+3x*y+y^2", "y", 3 * X + 2 * Y),
+        ("3x^2+2x+1", "x", 6 * X + 2),
+    ],
+)
+def test_worked_examples_symbolically(text, wrt, expected):
+    raw = to_sympy(differentiate(parse(text), wrt))
+    assert sympy.simplify(raw - expected) == 0
+
+
+def test_f_prime_of_2_is_14():
+    raw = differentiate(parse("3x^2+2x+1"), "x")
+    assert to_sympy(raw).subs(X, 2) == 14
+
+
+def test_squared_error_gradient_is_minus_24():
+    e = parse("(w*input - target)^2", variables=["input", "target"])
+    raw = differentiate(e, "w")
+    assert raw is parse("2*(w*input - target)*input", variables=["input", "target"])
+    w, inp, target = symbol("w"), symbol("input"), symbol("target")
+    assert sympy.simplify(to_sympy(raw) - 2 * inp * (w * inp - target)) == 0
+    assert to_sympy(raw).subs({inp: 3, target: 10, w: 2}) == -24
+
+
+# ------------------------------------------------------------------ exact raw forms
+
+
+@pytest.mark.parametrize(
+    "text, wrt, raw",
+    [
+        ("x^2", "x", "2*x"),
+        ("x^2+3x", "x", "2*x + 3"),
+        ("x sin x", "x", "sin(x) + x*cos(x)"),
+        ("(x^2+1)^3", "x", "6*(x^2+1)^2*x"),
+        ("x^2+3x*y+y^2", "x", "2*x + 3*y"),
+        ("x^2+3x*y+y^2", "y", "3*x + 2*y"),
+        ("3x^2+2x+1", "x", "6*x + 2"),
+        ("(x+1)^1000000", "x", "1000000*(x+1)^999999"),
+        ("x^(1/2)", "x", "1/2*x^(-1/2)"),
+        ("x^(3/2)", "x", "3/2*x^(1/2)"),
+        ("x^0.5", "x", "0.5*x^(-0.5)"),
+        ("x^-2", "x", "-2*x^(-3)"),
+        ("x^1", "x", "1"),
+        ("x^a", "x", "a*x^(a - 1)"),
+        ("x^pi", "x", "pi*x^(pi - 1)"),
+        ("sqrt(x)", "x", "1/(2*sqrt(x))"),
+        ("sqrt(x^2+1)", "x", "2*x/(2*sqrt(x^2+1))"),
+        ("cbrt(x)", "x", "1/(3*cbrt(x)^2)"),
+        ("e^(2x)", "x", "2*e^(2x)"),
+        ("exp(3x)", "x", "3*exp(3x)"),
+        ("2^x", "x", "ln(2)*2^x"),
+        ("x^x", "x", "x^x*(ln(x) + x/x)"),
+        ("ln(sin x)", "x", "cos(x)/sin(x)"),
+        ("log(x)", "x", "1/x"),
+        ("log(x, 2)", "x", "1/(ln(2)*x)"),
+        ("log10(x^2)", "x", "2*x/(ln(10)*x^2)"),
+        ("log2(x)", "x", "1/(ln(2)*x)"),
+        ("1/x", "x", "-1/x^2"),
+        ("2/x", "x", "-2/x^2"),
+        ("sin(x)/x", "x", "(cos(x)*x - sin(x))/x^2"),
+        ("x/3", "x", "1/3"),
+        ("-3x", "x", "-3"),
+        ("-x^2", "x", "-2*x"),
+        ("x - sin x", "x", "1 - cos(x)"),
+        ("cos(x)^2", "x", "-2*cos(x)*sin(x)"),
+        ("sin(cos(x))", "x", "-cos(cos(x))*sin(x)"),
+        ("tan(x)", "x", "sec(x)^2"),
+        ("sec(x)", "x", "sec(x)*tan(x)"),
+        ("csc(x)", "x", "-csc(x)*cot(x)"),
+        ("cot(x)", "x", "-csc(x)^2"),
+        ("asin(x)", "x", "1/sqrt(1 - x^2)"),
+        ("acos(x)", "x", "-1/sqrt(1 - x^2)"),
+        ("atan(x)", "x", "1/(1 + x^2)"),
+        ("sinh(x)", "x", "cosh(x)"),
+        ("cosh(x)", "x", "sinh(x)"),
+        ("tanh(x)", "x", "1 - tanh(x)^2"),
+        ("abs(x)", "x", "x/abs(x)"),
+        ("abs(sin x)", "x", "sin(x)*cos(x)/abs(sin(x))"),
+        ("y^2*x", "x", "y^2"),
+        ("3*y^2", "x", "0"),
+        ("x*y*sin(x)", "x", "y*(sin(x) + x*cos(x))"),
+        ("pi", "x", "0"),
+        ("x", "x", "1"),
+        ("y", "x", "0"),
+    ],
+)
+def test_raw_form(text, wrt, raw):
+    assert differentiate(parse(text), wrt) is parse(raw)
+
+
+def test_abstract_functions_gain_a_prime():
+    f = ["f"]
+    assert differentiate(parse("f(x^2)", functions=f), "x") is parse("2*f'(x^2)*x", functions=f)
+    assert differentiate(parse("f'(x)", functions=f), "x") is parse("f''(x)", functions=f)
+    assert differentiate(parse("f(y)", functions=f), "x") is Num(0)
+
+
+def test_abstract_function_of_several_arguments_is_a_usage_error():
+    e = parse("g(x, y)", functions=["g"])
+    with pytest.raises(UsageError, match="g has several arguments") as info:
+        differentiate(e, "x")
+    assert info.value.exit_code == EXIT_USAGE
+    assert differentiate(e, "z") is Num(0)  # no z in it: a constant
+
+
+def test_no_variable_is_a_usage_error():
+    with pytest.raises(UsageError):
+        differentiate(parse("x"), "")
+
+
+# ------------------------------------------------------------------ every rule against SymPy
+
+RULE_TABLE = [
+    # constants, variables, sums, multiples
+    ("7", "x"), ("pi*e", "x"), ("y", "x"), ("x", "x"), ("3x", "x"), ("x*y*z", "y"),
+    ("x + y + 1", "x"), ("x - y - 3x", "x"), ("-(x^2 + y)", "x"), ("0.5x - 2.5", "x"),
+    ("2 pi x", "x"), ("x/7", "x"), ("(x + y)/(2y)", "x"),
+    # powers
+    ("x^3", "x"), ("x^-1", "x"), ("x^(2/3)", "x"), ("x^1.5", "x"), ("x^y", "x"),
+    ("(2x + 1)^5", "x"), ("(x^2 + y^2)^(1/2)", "y"), ("x^0", "x"), ("(sin x)^-2", "x"),
+    # products and quotients
+    ("x^2 sin x", "x"), ("x e^x ln x", "x"), ("(x+1)(x+2)(x+3)(x+4)", "x"),
+    ("x/(x+1)", "x"), ("1/(x^2+1)", "x"), ("sin(x)/cos(x)", "x"), ("(x^2-1)/(x^2+1)", "x"),
+    ("x y/(x + y)", "y"),
+    # exponentials and logarithms
+    ("e^x", "x"), ("e^(x^2)", "x"), ("exp(sin x)", "x"), ("2^x", "x"), ("3^(x^2)", "x"),
+    ("pi^(x y)", "y"), ("ln(x)", "x"), ("ln(x^2 + 1)", "x"), ("log(x)", "x"),
+    ("log10(x)", "x"), ("log2(3x)", "x"), ("log(x, 3)", "x"), ("log(x^2, y)", "x"),
+    ("log(x, y)", "y"), ("log(x^2 + 1, x)", "x"), ("log(2, x)", "x"),
+    # trigonometry
+    ("sin(2x)", "x"), ("cos(x^2)", "x"), ("tan(3x)", "x"), ("sec(x^2)", "x"),
+    ("csc(2x)", "x"), ("cot(x y)", "x"), ("sin(x)^2 + cos(x)^2", "x"),
+    ("asin(x/2)", "x"), ("acos(x^2)", "x"), ("atan(x y)", "y"), ("atan(1/x)", "x"),
+    ("sinh(2x)", "x"), ("cosh(x^2)", "x"), ("tanh(x/2)", "x"),
+    # roots and absolute value
+    ("sqrt(x)", "x"), ("sqrt(1 - x^2)", "x"), ("cbrt(x^2 + 1)", "x"), ("abs(x^3 - 1)", "x"),
+    ("abs(sin x)", "x"),
+    # general powers and compositions
+    ("x^x", "x"), ("(sin x)^x", "x"), ("x^(ln x)", "x"), ("(x^2+1)^(x y)", "y"),
+    ("sin(sin(sin x))", "x"), ("e^(sin(x^2))", "x"), ("sqrt(ln(x^2 + 2))", "x"),
+]
+
+
+@pytest.mark.parametrize("text, wrt", RULE_TABLE)
+def test_rule_against_sympy(text, wrt):
+    sympy_agrees(text, wrt)
+
+
+def test_rule_table_is_large():
+    assert len(RULE_TABLE) >= 50
+
+
+# ------------------------------------------------------------------ properties
+
+
+def finite_difference(f: sympy.Expr, wrt: str, point: dict[str, str]) -> float | None:
+    """The central difference of f at the point, or None where f is not smooth enough to tell."""
+    subs = _subs(point)
+    var = symbol(wrt)
+    x0 = subs[var]
+    h = sympy.Float("1e-6", 30) * max(1, abs(x0))
+
+    def slope(step):
+        ahead = real_value(f, {**subs, var: x0 + step})
+        behind = real_value(f, {**subs, var: x0 - step})
+        if ahead is None or behind is None:
+            return None
+        return (ahead - behind) / (2 * float(step))
+
+    fine, coarse = slope(h), slope(2 * h)
+    if fine is None or coarse is None or not close(fine, coarse, 1e-6):
+        return None  # near a singularity or a kink
+    return fine
+
+
+wrts = st.sampled_from(["x", "y", "z"])
+
+
+@st.composite
+def with_variable(draw, max_leaves: int, count: int = 1):
+    """An expression and ``count`` variables to differentiate by, mostly ones it contains."""
+    e = draw(_extend(expressions(max_leaves=max_leaves)).filter(lambda e: e.free_vars()))
+    names = sorted(e.free_vars())
+    choices = st.sampled_from(names) if draw(st.integers(0, 9)) else wrts
+    return (e, *(draw(choices) for _ in range(count)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_variable(max_leaves=6))
+def test_derivative_agrees_with_sympy_and_finite_differences(case):
+    e, wrt = case
+    f = to_sympy(e)
+    ours = to_sympy(differentiate(e, wrt))
+    compare_at_points(ours, sympy.diff(f, symbol(wrt)))
+    for point in POINTS[:2]:
+        estimate = finite_difference(f, wrt, point)
+        value = real_value(ours, _subs(point))
+        if estimate is not None and value is not None:
+            assert close(value, estimate, 1e-4), f"at {point}: ours {value}, slope {estimate}"
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_variable(max_leaves=4, count=2))
+def test_second_derivative_agrees_with_sympy(case):
+    e, first, second = case
+    ours = to_sympy(differentiate(differentiate(e, first), second))
+    compare_at_points(ours, sympy.diff(to_sympy(e), symbol(first), symbol(second)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(with_variable(max_leaves=10))
+def test_differentiate_and_derive_give_the_same_raw_derivative(case):
+    e, wrt = case
+    assert derive(e, wrt).raw is differentiate(e, wrt)
+
+
+def test_property_points_are_mostly_defined():
+    """Guard for the skips above: the sample points must define typical derivatives."""
+    e = parse("sin(x) y + ln(x^2 + z^2) + sqrt(x^2 + 1) + atan(x y z)")
+    for wrt in "xyz":
+        f = to_sympy(e)
+        assert compare_at_points(to_sympy(differentiate(e, wrt)), sympy.diff(f, symbol(wrt))) == 4
+        for point in POINTS:
+            assert finite_difference(f, wrt, point) is not None
+
+
+# ------------------------------------------------------------------ higher orders
+
+
+def test_nth_derivative_simplifies_between_orders():
+    pytest.importorskip("calc_cli.simplify")
+    e = parse("x^3 y^2 + sin(x y)")
+    for wrts, expected in [
+        ("x", sympy.diff(to_sympy(e), X)),
+        ("xx", sympy.diff(to_sympy(e), X, 2)),
+        ("xy", sympy.diff(to_sympy(e), X, Y)),
+        (["y", "x"], sympy.diff(to_sympy(e), Y, X)),
+        ("xxx", sympy.diff(to_sympy(e), X, 3)),
+    ]:
+        assert sympy.simplify(to_sympy(nth_derivative(e, wrts)) - expected) == 0
+
+
+def test_nth_derivative_of_a_polynomial_reaches_zero():
+    pytest.importorskip("calc_cli.simplify")
+    assert nth_derivative(parse("x^3 + 2x"), "xxxx") is Num(0)
+
+
+# ------------------------------------------------------------------ scale (no timing asserts)
+
+
+def _sin_nest(depth: int):
+    e = Var("x")
+    for _ in range(depth):
+        e = Func("sin", e)
+    return e
+
+
+@pytest.mark.parametrize("depth", [1000, 10_000])
+def test_deep_nesting_differentiates_to_a_flat_product(depth):
+    e = _sin_nest(depth)
+    raw = differentiate(e, "x")
+    assert isinstance(raw, Mul) and len(raw.terms) == depth
+    assert raw.terms[0] is Func("cos", e.arg)  # the outermost factor first
+    assert raw.terms[-1] is Func("cos", Var("x"))
+    assert derive(e, "x").raw is raw
+
+
+def test_deep_nesting_agrees_with_sympy_numerically():
+    e = _sin_nest(30)
+    ours = to_sympy(differentiate(e, "x"))
+    reference = sympy.diff(to_sympy(e), X)
+    assert compare_at_points(ours, reference) == len(POINTS)
+
+
+def test_product_of_200_factors_has_200_terms_of_199_factors():
+    x = Var("x")
+    factors = [add(x, Num(k)) for k in range(1, 201)]
+    raw = differentiate(mul(*factors), "x")
+    assert isinstance(raw, Add) and len(raw.terms) == 200
+    for i, term in enumerate(raw.terms):
+        assert term.terms == tuple(factors[:i] + factors[i + 1:])
+
+
+def test_huge_power_differentiates_at_once():
+    started = time.perf_counter()
+    raw = differentiate(parse("(x+1)^1000000"), "x")
+    elapsed = time.perf_counter() - started
+    assert raw is Mul(Num(1000000), Pow(add(Var("x"), Num(1)), Num(999999)))
+    print(f"(x+1)^1000000: {elapsed * 1e3:.2f} ms")
+
+
+def test_shared_subtree_in_a_wide_dag():
+    # u = x^2+1 used 300 times: each use reuses the one derivative of u.
+    u = parse("x^2+1")
+    e = add(*(Func("sin", mul(Num(k), u)) for k in range(1, 301)))
+    raw = differentiate(e, "x")
+    assert isinstance(raw, Add) and len(raw.terms) == 300
+    assert all(t.terms[-1] is Var("x") for t in raw.terms)  # k·cos(k·u)·2x, written 2k·cos(k·u)·x

@@ -157,7 +157,7 @@ def describe(node: Expr) -> str:
         return plain(node)
     if isinstance(node, Func):
         return f"{node.name}(…)"
-    symbol = {Add: " + ", Mul: "·", Div: "/", Pow: "^"}.get(type(node))
+    symbol = {Add: " + ", Mul: "*", Div: "/", Pow: "^"}.get(type(node))
     if symbol is not None:
         return "(…)" + symbol + "(…)"
     return "-(…)" if isinstance(node, Neg) else "a subexpression"
@@ -331,7 +331,7 @@ def _sqrt(x: _Inner) -> _Inner:
         exact = exact_power(x, Fraction(1, 2))
         if exact is not None:
             return exact
-    return real_power_float(x, Fraction(1, 2)) if isinstance(x, Fraction) else math.sqrt(x)
+    return _float_root(x, 2, math.sqrt)
 
 
 def _cbrt(x: _Inner) -> _Inner:
@@ -342,9 +342,15 @@ def _cbrt(x: _Inner) -> _Inner:
         exact = exact_power(x, Fraction(1, 3))
         if exact is not None:
             return exact
-    if isinstance(x, Fraction):
-        return real_power_float(x, Fraction(1, 3))
-    return float_cbrt(x)
+    return _float_root(x, 3, float_cbrt)
+
+
+def _float_root(x: Union[Fraction, float], k: int, in_floats: Callable[[float], float]) -> float:
+    """The k-th root in floats; by logarithms when x is an exact value beyond the float range."""
+    try:
+        return in_floats(float(x))
+    except OverflowError:
+        return real_power_float(x, Fraction(1, k))
 
 
 def _abs(x: _Inner) -> _Inner:
@@ -530,7 +536,7 @@ def _guarded(fast: Callable[..., float], e: Expr, names: list[str]) -> Callable[
 
 def _slow_path(e: Expr, names: list[str], point: Sequence[float]) -> float:
     """Floats failed: ``evaluate`` raises the precise error (or, rarely, succeeds)."""
-    return float(evaluate(e, {name: float(v) for name, v in zip(names, point)}))
+    return float(evaluate(e, {name: float(v) for name, v in zip(names, point, strict=True)}))
 
 
 def _real_power(b: float, e: float) -> float:
@@ -640,7 +646,7 @@ class _Generator:
 
 
 def _literal(v: _Inner) -> str:
-    """A float literal (its repr round-trips exactly); a constant beyond floats fails at run time."""
+    """A float literal (its repr round-trips exactly); a constant beyond floats fails when run."""
     try:
         text = repr(float(v))
     except OverflowError:

@@ -9,8 +9,8 @@ Size limit. Exact arithmetic can explode (``9^9^9`` has 370 million digits), so
 an exact result is only kept while its numerator and denominator each fit in
 ``MAX_EXACT_BITS`` bits (10,000 bits, about 3,000 decimal digits). Past that the
 caller falls back to floats, where such a number is an overflow (an error) or
-underflows to ``0.0``. The limit also keeps every exact integer below Python's
-4,300-digit ``int``/``str`` conversion limit, so formatting never fails.
+underflows to ``0.0``. The limit also keeps computed integers below Python's
+4,300-digit ``int``/``str`` conversion limit (``format_value`` prints larger ones too).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math
 import re
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import NamedTuple, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 from .errors import MathError, UsageError
 
@@ -209,7 +209,7 @@ def float_cbrt(x: float) -> float:
     return math.copysign(abs(x) ** (1 / 3), x)
 
 
-_CBRT = getattr(math, "cbrt", None)
+_CBRT: Optional[Callable[[float], float]] = getattr(math, "cbrt", None)
 
 
 def _positive_power(b: Value, e: Value) -> float:

@@ -8,11 +8,11 @@ a lark post-lexer, so that the grammar sees ``sin x y`` for ``sinxy``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -34,11 +34,13 @@ from .expr import (
     power,
 )
 
-def _grammar_path() -> Path:
+def _grammar_path() -> str:
     """Inside an installed package, or beside it in a source checkout."""
-    here = Path(__file__).parent
-    installed = here / "grammar" / "calc.lark"
-    return installed if installed.exists() else here.parent / "grammar" / "calc.lark"
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "grammar", "calc.lark")
+    if os.path.exists(installed):
+        return installed
+    return os.path.join(os.path.dirname(here), "grammar", "calc.lark")
 
 
 GRAMMAR_PATH = _grammar_path()
@@ -59,10 +61,23 @@ _SUFFIXED = re.compile(r"^([^\W\d_]+)([\d_].*)$")
 
 @dataclass
 class Parsed:
-    """An expression and the notes that say how ambiguous input was read."""
+    """An expression and what says how ambiguous input was read.
+
+    ``implicit`` lists the juxtaposed products (2x, x sin x) as expressions, so
+    that each view can print them its own way; ``notes`` holds the rest.
+    """
 
     expr: Expr
     notes: list[str] = field(default_factory=list)
+    implicit: list[Expr] = field(default_factory=list)
+
+    def all_notes(self, printer: Callable[[Expr], str]) -> list[str]:
+        """Every note in words, the implicit products printed by ``printer``."""
+        notes = list(self.notes)
+        if self.implicit:
+            shown = ", ".join(dict.fromkeys(printer(e) for e in self.implicit))
+            notes.append(f"implicit multiplication: {shown}")
+        return notes
 
 
 @dataclass
@@ -71,6 +86,7 @@ class _Context:
     variables: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
+    implicit: list[Expr] = field(default_factory=list)
 
 
 _ctx = _Context()
@@ -96,7 +112,7 @@ def parse_with_notes(
         raise _friendly(exc, text) from None
     except RecursionError:
         raise ParseError("expression nested too deeply", text, 1) from None
-    return Parsed(expr, list(dict.fromkeys(_ctx.notes)))
+    return Parsed(expr, list(dict.fromkeys(_ctx.notes)), _ctx.implicit)
 
 
 # ----------------------------------------------------------- the parser
@@ -107,7 +123,7 @@ def _parser() -> Lark:
     global _PARSER
     if _PARSER is None:
         _PARSER = Lark(
-            GRAMMAR_PATH.read_text(encoding="utf-8"),
+            _read(GRAMMAR_PATH),
             parser="lalr",
             lexer="basic",
             postlex=NameSplitter(),
@@ -116,6 +132,11 @@ def _parser() -> Lark:
             maybe_placeholders=False,
         )
     return _PARSER
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 class NameSplitter:
@@ -245,8 +266,8 @@ class Build(Transformer):
                     factors = [div(mul(*factors), operand)]
                 i += 2
             else:
-                _ctx.notes.append("juxtaposed factors are multiplied: 2x means 2*x")
                 factors.append(item)
+                _ctx.implicit.append(mul(factors[-2], item))
                 i += 1
         return mul(*factors)
 

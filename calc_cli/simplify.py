@@ -72,6 +72,7 @@ from .expr import (
 from .numbers import exact_log, exact_power
 
 HALF = Num(Fraction(1, 2))
+UNDEFINED = Pow(ZERO, MINUS_ONE)  # 1/0, what every division by zero becomes
 THIRD = Fraction(1, 3)
 E = Const("e")
 PI = Const("pi")
@@ -254,6 +255,8 @@ class _Canon:
                         _collect(collected, _times(c, c2), m2)
                 else:
                     _collect(collected, c, m)
+        if UNDEFINED in collected:
+            return UNDEFINED  # u + 1/0 is as undefined as 1/0
         return self.sum([self.scale(c, m) for m, c in collected.items() if c.value != 0])
 
     def split(self, term: Expr) -> tuple[Num, Expr]:
@@ -291,11 +294,11 @@ class _Canon:
                 queue.appendleft(self.negated(f))
             else:
                 self._merge(powers, f, queue)
-        undefined = [Pow(b, e) for b, e in powers.items() if _divides_by_zero(b, e)]
-        if coeff.value == 0:  # 0·u = 0, but 0/0 stays undefined
-            return self.product(ZERO, undefined)
-        if undefined:
-            coeff = ONE  # c/0 is 1/0: no number survives a division by zero
+        if any(_divides_by_zero(b, e) for b, e in powers.items()):
+            # u/0 is 1/0 and 0/0 stays 0/0: nothing else survives a division by zero
+            return self.product(coeff if coeff is ZERO else ONE, [UNDEFINED])
+        if coeff.value == 0:
+            return ZERO  # 0·u = 0
         factors = [b if e is ONE else Pow(b, e) for b, e in powers.items()]
         if coeff.value < 0:
             mixed = next((f for f in factors if isinstance(f, Add) and _mixed_signs(f)), None)
@@ -349,8 +352,8 @@ class _Canon:
         if exact is not None:
             return _num(exact, decimal)
         whole = math.floor(e.value)
-        if whole == e.value:
-            return Pow(b, e)  # an integer power too large to compute
+        if whole == e.value or e.decimal:
+            return Pow(b, e)  # too large to compute, or irrational as typed: 6^1.5
         whole_power = exact_power(b.value, Fraction(whole))
         if whole_power is None:
             return Pow(b, e)
@@ -710,13 +713,16 @@ def _show_number(n: Num) -> Expr:
 
 
 def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) -> Expr:
-    """c·x^2·y^-3 → c·x^2/y^3; (3/2)·x → 3*x/2; -1·u → -u; (1/2)·x^(-1/2) → 1/(2*sqrt(x))."""
+    """c·x^2·y^-3 → c·x^2/y^3; (3/2)·x → 3*x/2; -1·u → -u; (1/2)·x^(-1/2) → 1/(2*sqrt(x));
+    x·y^(-z) → x/y^z, but e^(-x) stays as it is, the way it is usually written."""
     above: list[Expr] = []
     below: list[Expr] = []
     for f in factors:
         base, exp = _base_exp(f)
         if isinstance(exp, Num) and exp.value < 0:
             below.append(_show_power(base, _num(-exp.value, exp.decimal), shown))
+        elif base is not E and _coefficient(exp).value < 0:  # x/y^z, but e^(-x) stays
+            below.append(power(shown[base], _show_negated(exp, shown)))
         else:
             above.append(_show_power(base, exp, shown))
     size = abs(coeff.value)
@@ -731,6 +737,12 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
     if below:
         result = div(result, mul(*below))
     return neg(result) if coeff.value < 0 else result
+
+
+def _show_negated(exp: Expr, shown: dict[Expr, Expr]) -> Expr:
+    """The display of -exp for a product exp with a negative coefficient."""
+    coeff = exp.terms[0]
+    return _show_product(_num(-coeff.value, coeff.decimal), exp.terms[1:], shown)
 
 
 def _show_power(base: Expr, exp: Expr, shown: dict[Expr, Expr]) -> Expr:

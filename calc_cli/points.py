@@ -1,0 +1,102 @@
+"""Option values that name variables and points: ``--vars a,b``, ``--at x=3,y=-1``, ``--dir 1,2``.
+
+No click here: the command line hands the raw strings over and gets values or a
+``UsageError`` (exit 2) back.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from .errors import CalcError, ParseError, UsageError
+
+
+def split_names(values: Iterable[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip()
+            if name:
+                if not _is_name(name):
+                    raise UsageError(f"'{name}' is not a variable name")
+                names.append(name)
+    return names
+
+
+def _is_name(name: str) -> bool:
+    return name[0].isalpha() and all(c.isalnum() or c == "_" for c in name)
+
+
+class Point:
+    """An ``--at`` point: names with exact or float values; an unnamed value binds later."""
+
+    def __init__(self, specs: Iterable[str]):
+        self.named: dict[str, object] = {}
+        self.texts: dict[str, str] = {}
+        self.unnamed: Optional[tuple[str, object]] = None
+        for spec in specs:
+            self._add(spec)
+
+    def __bool__(self) -> bool:
+        return bool(self.named) or self.unnamed is not None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.named)
+
+    def _add(self, spec: str) -> None:
+        parts = [p.strip() for p in spec.split(",")]
+        if len(parts) == 1 and "=" not in parts[0]:
+            if self.unnamed is not None or self.named:
+                raise UsageError(f"--at {spec}: give names, as in --at x=3,y=1")
+            self.unnamed = (parts[0], point_value(parts[0], f"--at {spec}"))
+            return
+        for part in parts:
+            name, eq, text = part.partition("=")
+            name, text = name.strip(), text.strip()
+            if not eq or not name or not text:
+                raise UsageError(f"--at {spec}: expected NAME=VALUE, as in x=3 (got '{part}')")
+            if not _is_name(name):
+                raise UsageError(f"--at {spec}: '{name}' is not a variable name")
+            self.named[name] = point_value(text, f"--at {spec}")
+            self.texts[name] = text
+
+    def bind(self, variables: Iterable[str]) -> dict[str, object]:
+        """The values by variable name, placing an unnamed value on the only variable."""
+        values = dict(self.named)
+        if self.unnamed is not None:
+            free = sorted(variables)
+            if len(free) > 1:
+                raise UsageError(
+                    f"--at {self.unnamed[0]}: the expression has several variables "
+                    f"({', '.join(free)}); name them, as in --at {free[0]}=...")
+            values[free[0] if free else "x"] = self.unnamed[1]
+        return values
+
+
+def point_value(text: str, spec: str):
+    """A coordinate: a number or a constant expression (pi/2, 1/3, -2)."""
+    from .evaluate import evaluate
+    from .parse import parse
+
+    try:
+        expr = parse(text)
+    except ParseError:
+        raise UsageError(f"{spec}: '{text}' is not a number") from None
+    if expr.free_vars():
+        raise UsageError(f"{spec}: '{text}' is not a number")
+    try:
+        value = evaluate(expr, {})
+    except CalcError as exc:
+        raise UsageError(f"{spec}: {exc.message}") from None
+    return value
+
+
+
+
+def number_list(text: str, option: str) -> list:
+    """Comma-separated numbers or constant expressions: ``1,1`` or ``pi/2, -1``."""
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in parts):
+        raise UsageError(f"{option} {text}: expected numbers separated by commas, as in 1,2")
+    return [point_value(p, f"{option} {text}") for p in parts]

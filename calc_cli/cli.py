@@ -27,8 +27,9 @@ EXPR_SETTINGS = {"ignore_unknown_options": True}
 
 EPILOG = """\b
 Exit status: 0 success; 1 a mathematical failure (undefined at the point,
-domain error, not differentiable there); 2 bad usage or a syntax error.
-With EXPR '-', every input line gets an answer and the worst status wins."""
+domain error, not differentiable there); 2 bad usage or a syntax error;
+3 an internal error (a bug in calc); 130 interrupted. With EXPR '-', every
+input line gets an answer and the worst status wins."""
 
 
 # ------------------------------------------------------------------ modes

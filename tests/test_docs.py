@@ -49,6 +49,15 @@ def test_every_command_has_help_with_examples_and_exit_statuses(name):
             assert param.help, f"{name} {param.opts} has no help text"
 
 
+def test_man_page_is_generated_from_the_current_commands():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "man" / "generate.py"), "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
 def test_man_page_has_the_standard_sections():
     for section in ("NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "SYNTAX", "OUTPUT",
                     '"EXIT STATUS"', "EXAMPLES", "ENVIRONMENT"):

@@ -805,6 +805,179 @@ def jacobian_command(exprs, wrt, at, vars_, latex, json_, plain, color):
     run_each(out, exprs, handle)
 
 
+# ------------------------------------------------------------ learning commands
+def point_order(point: Point, e) -> list[str]:
+    """Inputs in the order the user named them in --at, then the rest in natural order."""
+    from .multivar import natural_order
+
+    named = [n for n in point.names if n in e.free_vars()]
+    return named + [n for n in natural_order(e.free_vars()) if n not in named]
+
+
+@cli.command("backprop", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@click.option("--at", "at", metavar="POINT", multiple=True, required=True,
+              help="The values of the inputs, e.g. w=2,input=3,target=10.")
+@vars_option
+@output_options
+def backprop_command(expr, at, vars_, json_, plain, color):
+    """Backpropagation: the chain rule applied backwards over EXPR's computation graph.
+
+    The forward pass computes every node's value; the backward pass gives
+    each node its adjoint, the sum over its users of the user's adjoint times
+    the local derivative, ending with ∂f/∂v for every input.
+
+    \b
+    Examples:
+      $ calc backprop "(w*input - target)^2" --at w=2,input=3,target=10
+      $ calc backprop "sin(x*y) + x*y" --at x=1,y=2 --json
+    """
+    from .graph import backprop, to_json
+
+    out = Output.choose(json_, False, plain, color)
+    point = Point(at)
+    names = split_names([vars_]) + point.names
+
+    def handle(text: str) -> None:
+        from .parse import parse_with_notes
+
+        parsed = parse_with_notes(text, names)
+        e = parsed.expr
+        values = point.bind(e.free_vars())
+        bp = backprop(e, values, order=point_order(point, e))
+        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        if out.mode == "json":
+            out.json(to_json(bp))
+        elif out.mode == "plain":
+            for line in backprop_lines(bp, decimal):
+                out.line(line)
+        else:
+            from .render.terminal import show_backprop
+
+            show_backprop(out.console, parsed, bp, decimal)
+
+    run_each(out, expr, handle)
+
+
+def backprop_lines(bp, decimal: bool) -> list[str]:
+    """The graph as plain lines: each node with its value and gradient, then ∂f/∂v."""
+    from .numbers import format_value
+
+    def number(v):
+        return "-" if v is None else format_value(v, decimal)
+
+    lines = []
+    for node in bp.graph.nodes:
+        inputs = " ".join(node.inputs)
+        local = bp.local.get(node.id, {})
+        line = (f"{node.id} {node.op}{' ' + inputs if inputs else ''}: value {number(bp.values[node.id])}"
+                f", grad {number(bp.adjoints.get(node.id))}")
+        if local:
+            line += ", local " + ", ".join(f"d{node.id}/d{k} {number(v)}" for k, v in local.items())
+        lines.append(line)
+    lines.append(f"f = {number(bp.value)}")
+    lines += [f"df/d{var} = {number(g)}" for var, g in bp.gradient.items()]
+    return lines
+
+
+@cli.command("descend", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@click.option("--from", "start", metavar="POINT", multiple=True, required=True,
+              help="The starting point, e.g. w=2 or x=1,y=-1.")
+@click.option("--lr", default="0.1", show_default=True, metavar="RATE",
+              help="The learning rate: new = old − lr × ∇f.")
+@click.option("--steps", default=100, show_default=True, type=int, metavar="N",
+              help="The most steps to take (1 to 1,000,000).")
+@click.option("--tol", default=None, metavar="T",
+              help="Stop when the gradient's length is at most T (default 1e-8).")
+@wrt_option
+@vars_option
+@output_options
+def descend_command(expr, start, lr, steps, tol, wrt, vars_, json_, plain, color):
+    """Gradient descent on EXPR: new = old − lr × ∇f, step after step.
+
+    In a pipe: one line per step, `step value coordinates…`, then a
+    line starting with # that says how the run ended (converged, ran out of
+    steps, diverged, or left the domain).
+
+    \b
+    Examples:
+      $ calc descend "(3w - 10)^2" --from w=2 --lr 0.01 --steps 3
+      $ calc descend "(x-3)^2 + 2(y+1)^2" --from x=0,y=0 --lr 0.1 --steps 500
+      $ calc descend "x^2" --from x=1 --lr 1.5 --steps 50        # diverges
+    """
+    from .descent import descend, to_json
+    from .points import point_value
+
+    out = Output.choose(json_, False, plain, color)
+    point = Point(start)
+    rate = learning_rate(lr)
+    if not 1 <= steps <= 1_000_000:
+        raise UsageError(f"--steps {steps}: the number of steps must be from 1 to 1,000,000")
+    tolerance = None if tol is None else point_value(tol, f"--tol {tol}")
+    if tolerance is not None and not tolerance >= 0:
+        raise UsageError(f"--tol {tol}: the tolerance must be a number ≥ 0")
+    wrts_given = split_names(wrt)
+    names = split_names([vars_]) + point.names + wrts_given
+
+    def handle(text: str) -> None:
+        from .parse import parse_with_notes
+
+        parsed = parse_with_notes(text, names)
+        e = parsed.expr
+        values = point.bind(e.free_vars())
+        wrts = wrts_given or point_order(point, e)
+        progress = None
+        if out.mode == "terminal" and steps >= 2000:
+            from .render.terminal import progress_bar
+
+            progress = progress_bar(out.color, steps)
+        try:
+            run = descend(e, values, rate, steps, tolerance, wrts,
+                          on_step=progress.advance if progress else None)
+        finally:
+            if progress:
+                progress.close()
+        decimal = True
+        if out.mode == "json":
+            out.json(to_json(run))
+        elif out.mode == "plain":
+            for line in descent_lines(run, decimal):
+                out.line(line)
+        else:
+            from .render.terminal import show_descent
+
+            show_descent(out.console, parsed, run, decimal)
+
+    run_each(out, expr, handle)
+
+
+def descent_lines(run, decimal: bool) -> list[str]:
+    from .numbers import format_value
+
+    lines = []
+    for it in run.path:
+        coords = " ".join(format_value(it.point[v], decimal) for v in run.vars)
+        lines.append(f"{it.step} {format_value(it.value, decimal)} {coords}")
+    lines.append(f"# {descent_summary(run)}")
+    return lines
+
+
+def descent_summary(run) -> str:
+    from .numbers import format_value
+
+    final = run.final
+    where = ", ".join(f"{v} = {format_value(final.point[v], True)}" for v in run.vars)
+    words = {
+        "converged": f"converged after {final.step} steps",
+        "max_steps": f"ran out of steps after {final.step} steps (not converged)",
+        "diverged": f"diverged at step {final.step}",
+        "left_domain": f"left the domain after step {final.step}",
+    }.get(run.status, run.status)
+    reason = f" ({run.reason})" if run.reason else ""
+    return f"{words}{reason}: {where}, f = {format_value(final.value, True)}"
+
+
 def has_decimal(e) -> bool:
     from .expr import Num
 

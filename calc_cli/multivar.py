@@ -619,16 +619,25 @@ def jacobian_at(exprs: Sequence[Expr], wrts: Sequence[str], point: Point) -> lis
 
 def directional_at(e: Expr, wrts: Sequence[str], direction: Sequence[Number],
                    point: Point) -> Value:
-    """D_v f at a point = (∇f · v)/|v|, exact when the gradient and |v| are rational."""
+    """D_v f at a point = (∇f · v)/|v|, exact when the gradient and |v| are rational.
+
+    With an exact gradient and direction, (∇f · v)/|v| = ±sqrt((∇f · v)²/|v|²) takes
+    one square root of an exact number: exact when it is rational, else the float
+    nearest to it (4/sqrt(2) is 2.8284271247461903, as 2*sqrt(2) is).
+    """
     _check_direction(wrts, direction)
-    length = norm(direction)
-    if length == 0:
+    vs = [_as_value(v) for v in direction]
+    if not any(vs):
         raise UsageError("the direction is the zero vector, which points nowhere")
     grad = gradient_at(e, wrts, point)
-    dot = _value_sum([_value_times(g, _as_value(v)) for g, v in zip(grad, direction)])
-    if isinstance(dot, Fraction) and isinstance(length, Fraction):
-        return dot / length
-    return to_float(dot) / to_float(length)
+    dot = _value_sum([_value_times(g, v) for g, v in zip(grad, vs)])
+    exact = [v for v in vs if isinstance(v, Fraction)]
+    if isinstance(dot, Fraction) and len(exact) == len(vs):
+        ratio = dot * dot / sum((v * v for v in exact), Fraction(0))
+        root = exact_power(ratio, Fraction(1, 2))
+        size = root if root is not None else math.sqrt(to_float(ratio))
+        return size if dot >= 0 else -size
+    return to_float(dot) / to_float(norm(vs))
 
 
 # ------------------------------------------------------------------ vectors

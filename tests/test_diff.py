@@ -33,17 +33,24 @@ def _subs(point: dict[str, str]) -> dict[sympy.Symbol, sympy.Float]:
     return {symbol(name): sympy.Float(value, 30) for name, value in point.items()}
 
 
-def real_value(expr: sympy.Expr, subs: dict) -> float | None:
-    """The value as a float, or None where it is undefined, complex or huge."""
+def precise_value(expr: sympy.Expr, subs: dict) -> sympy.Float | None:
+    """The value to 30 digits, or None where it is undefined, complex or huge."""
     try:
-        value = complex(expr.evalf(30, subs=subs))
+        value = expr.evalf(30, subs=subs)
+        approx = complex(value)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
         return None  # zoo, nan, unevaluated pieces: undefined here
-    if not cmath.isfinite(value) or abs(value.real) > 1e12:
+    if not cmath.isfinite(approx) or abs(approx.real) > 1e12:
         return None
-    if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+    if abs(approx.imag) > 1e-12 * max(1.0, abs(approx.real)):
         return None
-    return value.real
+    return sympy.re(value)
+
+
+def real_value(expr: sympy.Expr, subs: dict) -> float | None:
+    """The value as a float, or None where it is undefined, complex or huge."""
+    value = precise_value(expr, subs)
+    return None if value is None else float(value)
 
 
 def close(a: float, b: float, rel: float = 1e-6) -> bool:
@@ -251,11 +258,12 @@ def finite_difference(f: sympy.Expr, wrt: str, point: dict[str, str]) -> float |
     h = sympy.Float("1e-6", 30) * max(1, abs(x0))
 
     def slope(step):
-        ahead = real_value(f, {**subs, var: x0 + step})
-        behind = real_value(f, {**subs, var: x0 - step})
+        # Differences of 30-digit values: a large f does not drown the slope in rounding.
+        ahead = precise_value(f, {**subs, var: x0 + step})
+        behind = precise_value(f, {**subs, var: x0 - step})
         if ahead is None or behind is None:
             return None
-        return (ahead - behind) / (2 * float(step))
+        return float((ahead - behind) / (2 * step))
 
     fine, coarse = slope(h), slope(2 * h)
     if fine is None or coarse is None or not close(fine, coarse, 1e-6):

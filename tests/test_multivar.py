@@ -131,7 +131,7 @@ def test_directional_derivative_along_the_diagonal():
     f = parse("x^2 + y^2")
     d = directional(f, ["x", "y"], [1, 1])
     assert plain(d) == "sqrt(2)*x + sqrt(2)*y"
-    assert directional_at(f, ["x", "y"], [1, 1], {"x": 1, "y": 1}) == pytest.approx(2 * math.sqrt(2))
+    assert directional_at(f, ["x", "y"], [1, 1], {"x": 1, "y": 1}) == 2 * math.sqrt(2)  # the nearest float
     assert float(evaluate(d, {"x": Fraction(1), "y": Fraction(1)})) == pytest.approx(2.8284271247461903)
 
 

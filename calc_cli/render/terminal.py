@@ -304,3 +304,140 @@ def show_matrix(console: Console, name, notes, fs, wrts, rows, values, at_rows, 
         body.append(view)
     title = f"{name} of " + ", ".join(pretty(f) for f in fs)
     console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def _short(e: Expr, limit: int = 40) -> str:
+    """A node's expression in Unicode, abbreviated when long (a deep graph has huge subtrees)."""
+    from ..evaluate import describe
+
+    text = pretty(e) if sum(1 for _ in zip(range(60), e.walk())) < 60 else describe(e)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show_backprop(console: Console, parsed, bp, decimal: bool) -> None:
+    """The graph as a table: forward values, local derivatives, adjoints; then ∂f/∂v."""
+    from ..numbers import format_value
+
+    def number(v):
+        return "—" if v is None else format_value(v, decimal)
+
+    table = Table(header_style=LABEL, box=None, pad_edge=False)
+    for column, justify in (("node", "left"), ("op", "left"), ("inputs", "left"),
+                            ("computes", "left"), ("value", "right"),
+                            ("local ∂node/∂input", "left"), ("gradient ∂f/∂node", "right")):
+        table.add_column(column, justify=justify)
+    for node in bp.graph.nodes:
+        local = bp.local.get(node.id, {})
+        table.add_row(
+            node.id, node.op, " ".join(node.inputs), _short(node.expr),
+            number(bp.values[node.id]),
+            ", ".join(f"{k}: {number(v)}" for k, v in local.items()),
+            Text(number(bp.adjoints.get(node.id)), style=ANSWER if node.kind == "input" else ""))
+    summary = values_table([(f"∂f/∂{pretty(Var(v))}", Text(number(g), style=ANSWER))
+                            for v, g in bp.gradient.items()])
+    explain = Text(
+        "forward: each node's value from its inputs.  backward: the output's gradient is 1; "
+        "each node's gradient is Σ over its users of (user's gradient × local derivative).",
+        style=NOTE)
+    body = [Text.assemble(("at ", LABEL), point_text(bp.point)), table, Text(""),
+            Text.assemble(("f = ", LABEL), (number(bp.value), ANSWER)), summary, explain]
+    notes = notes_view(parsed)
+    if notes:
+        body.append(notes)
+    title = f"backpropagation through {pretty(parsed.expr)}"
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+class _Progress:
+    """A progress bar on stderr for long runs; never in a pipe or with --json."""
+
+    def __init__(self, color: Optional[bool], total: int):
+        from rich.progress import Progress
+
+        self._progress = Progress(console=Console(stderr=True, no_color=color is False),
+                                  transient=True)
+        self._task = self._progress.add_task("descending", total=total)
+        self._progress.start()
+
+    def advance(self, iteration) -> None:
+        if iteration.step % 100 == 0:
+            self._progress.update(self._task, completed=iteration.step)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def progress_bar(color: Optional[bool], total: int) -> _Progress:
+    return _Progress(color, total)
+
+
+def short_number(v, decimal: bool = False) -> str:
+    """A number for a table cell: exact when short, else six significant digits."""
+    from ..numbers import format_value
+
+    text = format_value(v, decimal)
+    if len(text) <= 10:
+        return text
+    return f"{float(v):.6g}"
+
+
+def show_descent(console: Console, parsed, run, decimal: bool) -> None:
+    """Thinned table of iterations, the loss curve, and how the run ended."""
+    from ..descent import thin
+    from ..numbers import format_value
+
+    def format_value(v, decimal):  # noqa: F811 - table cells stay narrow
+        return short_number(v, decimal)
+
+    table = Table(header_style=LABEL, box=None, pad_edge=False)
+    table.add_column("step", justify="right")
+    for v in run.vars:
+        table.add_column(pretty(Var(v)), justify="right")
+    table.add_column("f", justify="right")
+    for v in run.vars:
+        table.add_column(f"∂f/∂{pretty(Var(v))}", justify="right")
+    table.add_column("step size", justify="right")
+    shown = thin(run.path, 20)
+    previous = None
+    for it in shown:
+        if previous is not None and it.step != previous + 1:
+            table.add_row("…", *[""] * (2 * len(run.vars) + 2))
+        previous = it.step
+        table.add_row(str(it.step), *[format_value(it.point[v], decimal) for v in run.vars],
+                      format_value(it.value, decimal),
+                      *[format_value(it.gradient[v], decimal) if it.gradient else "—"
+                        for v in run.vars],
+                      format_value(it.step_size, decimal))
+    body = [Text.assemble(("new = old − ", "dim"), (format_value(run.lr, True), "bold"),
+                          (" × ∇f", "dim")), table]
+    plot = _loss_plot(run, console)
+    if plot:
+        body += [Text(""), plot]
+    from ..cli import descent_summary
+
+    style = ANSWER if run.status == "converged" else "bold yellow"
+    body.append(Text(descent_summary(run), style=style))
+    notes = notes_view(parsed)
+    if notes:
+        body.append(notes)
+    title = f"gradient descent on {pretty(parsed.expr)}"
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def _loss_plot(run, console: Console):
+    """The loss curve from render.plot, when there is a curve to draw."""
+    import math
+
+    from ..numbers import to_float
+
+    values = [to_float(it.value) for it in run.path]
+    if len(values) < 2 or not any(math.isfinite(v) for v in values):
+        return None
+    try:
+        from .plot import loss_curve
+    except ImportError:
+        return None
+    width = max(40, min(console.width - 6, 100))
+    text = loss_curve(values, width=width, height=14, color=console.is_terminal and
+                      not console.no_color and console.color_system is not None)
+    return Text.from_ansi(text)

@@ -978,6 +978,104 @@ def descent_summary(run) -> str:
     return f"{words}{reason}: {where}, f = {format_value(final.value, True)}"
 
 
+@cli.command("tangent", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@click.option("--at", "at", metavar="POINT", multiple=True, required=True,
+              help="Where the tangent touches: 3, or x=3 (other variables need values too).")
+@click.option("--wrt", "-w", default=None, metavar="VAR",
+              help="The variable of the curve, when EXPR has several.")
+@click.option("--plot", is_flag=True,
+              help="Draw f and its tangent around the point, then describe them in a sentence.")
+@vars_option
+@latex_option
+@output_options
+def tangent_command(expr, at, wrt, plot, vars_, latex, json_, plain, color):
+    """The tangent line y = f(a) + f′(a)(x − a) of EXPR at a point.
+
+    \b
+    Examples:
+      $ calc tangent "x^2" --at 3
+      6*x - 9
+      $ calc tangent "sin x" --at 0 --plot
+      $ calc tangent "x^3 - x" --at x=1 --json
+    """
+    from .numbers import format_value, json_value
+    from .render.plain import plain as to_plain
+    from .tangent import tangent
+
+    out = Output.choose(json_, latex, plain, color)
+    point = Point(at)
+    names = split_names([vars_]) + point.names + split_names([wrt or ""])
+
+    def handle(text: str) -> None:
+        from .parse import parse_with_notes
+
+        parsed = parse_with_notes(text, names)
+        e = parsed.expr
+        var = wrt or curve_variable(e, point)
+        values = point.bind(e.free_vars() | {var})
+        if var not in values:
+            raise UsageError(f"--at: give the point on the curve, as in --at {var}=1")
+        t = tangent(e, var, values)
+        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        if out.mode == "json":
+            out.json({"input": text, "expr": to_plain(e), "var": var,
+                      "at": {k: json_value(v) for k, v in values.items()},
+                      "value": json_value(t.value), "slope": json_value(t.slope),
+                      "derivative": to_plain(t.derivative), "tangent": to_plain(t.line)})
+            return
+        if out.mode == "latex":
+            from .render.latex import latex as to_latex
+
+            out.line(f"y = {to_latex(t.line)}")
+            return
+        if out.mode == "plain":
+            out.line(to_plain(t.line))
+            if plot:
+                out.line(tangent_picture(t, values, color=False))
+            return
+        from .render.terminal import show_tangent
+
+        show_tangent(out.console, parsed, t, values, decimal,
+                     tangent_picture(t, values, color=None, console=out.console) if plot else None)
+
+    run_each(out, expr, handle)
+
+
+def curve_variable(e, point: Point) -> str:
+    free = sorted(e.free_vars())
+    if len(free) == 1:
+        return free[0]
+    unset = [v for v in free if v not in point.named]
+    if len(unset) == 1:
+        return unset[0]
+    if not free:
+        return point.names[0] if point.names else "x"
+    raise UsageError(f"the expression has several variables ({', '.join(free)}): "
+                     f"say which is the curve's with --wrt")
+
+
+def tangent_picture(t, values, color, console=None) -> str:
+    """The plot of f and its tangent, then a sentence describing it (for screen readers)."""
+    from .evaluate import compile_expr
+    from .numbers import format_value, to_float
+    from .render.plot import tangent_description, tangent_plot
+    from .render.unicode import pretty
+
+    f = compile_expr(t.curve(values), [t.var])
+    width, height = 64, 18
+    use_color = False
+    if console is not None:
+        width = max(40, min(console.width - 4, 100))
+        use_color = bool(color if color is not None else
+                         console.is_terminal and console.color_system is not None)
+    picture = tangent_plot(f, to_float(t.a), to_float(t.value), to_float(t.slope),
+                           label=pretty(t.expr), width=width, height=height, color=use_color)
+    sentence = tangent_description(pretty(t.expr), format_value(t.a), format_value(t.value),
+                                   format_value(t.slope), pretty(t.line))
+    return f"{picture}\n{sentence}"
+
+
 def has_decimal(e) -> bool:
     from .expr import Num
 

@@ -357,6 +357,19 @@ def strip_sign(term: Expr) -> Expr:
     raise ValueError("term has no sign to strip")
 
 
+def substitute(e: Expr, target: Expr, replacement: Expr) -> Expr:
+    """``e`` with every occurrence of the subtree ``target`` replaced (iteratively, shared once)."""
+    done: dict[Expr, Expr] = {}
+    for node in e.walk():
+        if node is target:
+            done[node] = replacement
+        elif node.args:
+            done[node] = node.rebuild(tuple(done[a] for a in node.args))
+        else:
+            done[node] = node
+    return done[e]
+
+
 def is_constant(e: Expr, wrt: str) -> bool:
     """True when ``e`` does not contain the variable ``wrt``."""
     return wrt not in e.free_vars()

@@ -85,3 +85,35 @@ def test_descend_bad_options_exit_2(args):
     result = run(*args)
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- tangent
+@pytest.mark.parametrize("args, expected", [
+    (["x^2", "--at", "3"], "6*x - 9"),
+    (["x^2", "--at", "x=3"], "6*x - 9"),
+    (["x^3 - x", "--at", "1"], "2*x - 2"),
+    (["3x^2+2x+1", "--at", "2"], "14*x - 11"),
+    (["e^x", "--at", "0"], "x + 1"),
+    (["a*x^2", "--at", "x=1,a=2", "--wrt", "x"], "4*x - 2"),
+    (["a*x^2", "--at", "x=1,a=2"], None),  # several variables: needs --wrt
+])
+def test_tangent_line(args, expected):
+    result = run("tangent", *args)
+    if expected is None:
+        assert result.exit_code == 2
+        return
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected + "\n"
+
+
+def test_tangent_json():
+    obj = json.loads(run("tangent", "x^2", "--at", "3", "--json").stdout)
+    assert (obj["value"], obj["slope"], obj["tangent"]) == (9, 6, "6*x - 9")
+    assert obj["at"] == {"x": 3}
+
+
+@pytest.mark.parametrize("args", [["sqrt(x)", "--at", "0"], ["ln(x)", "--at", "-1"]])
+def test_tangent_where_there_is_none(args):
+    result = run("tangent", *args)
+    assert result.exit_code == 1
+    assert "no tangent" in result.stderr

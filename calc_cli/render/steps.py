@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Optional
 
-from ..expr import Add, Div, Expr, Mul, Neg, Num, Pow, Var
+from ..expr import Add, Div, Expr, Mul, Neg, Num, Var, substitute
 from ..trace import FORMULAS, Step
 from .latex import latex
 from .plain import plain
@@ -77,19 +77,6 @@ def in_terms_of_u(step: Step) -> tuple[Expr, Expr]:
     """A chain rule's outer step written with u for the inner expression: d/du u^3 = 3*u^2."""
     u = step.detail["u"]
     return substitute(step.expr, u, Var("u")), substitute(step.result, u, Var("u"))
-
-
-def substitute(e: Expr, target: Expr, replacement: Expr) -> Expr:
-    """``e`` with every occurrence of the subtree ``target`` replaced (iteratively, shared once)."""
-    done: dict[Expr, Expr] = {}
-    for node in e.walk():
-        if node is target:
-            done[node] = replacement
-        elif node.args:
-            done[node] = node.rebuild(tuple(done[a] for a in node.args))
-        else:
-            done[node] = node
-    return done[e]
 
 
 def extras(step: Step, printer: Callable[[Expr], str] = plain) -> list[str]:

@@ -441,3 +441,24 @@ def _loss_plot(run, console: Console):
     text = loss_curve(values, width=width, height=14, color=console.is_terminal and
                       not console.no_color and console.color_system is not None)
     return Text.from_ansi(text)
+
+
+def show_tangent(console: Console, parsed, t, values, decimal: bool, picture) -> None:
+    """f(a), f′(a) and the tangent line, with the plot when asked for."""
+    from ..numbers import format_value
+
+    var = pretty(Var(t.var))
+    at = format_value(t.a, decimal)
+    rows = [(f"f({at})", format_value(t.value, decimal)),
+            (f"f′({at})", f"{format_value(t.slope, decimal)}   (the slope)"),
+            ("f′", pretty(t.derivative))]
+    body = [values_table(rows), Text(""),
+            Text.assemble(("tangent  ", LABEL), (f"y = {pretty(t.line)}", ANSWER)),
+            Text(f"y = f({at}) + f′({at})·({var} − {at})", style="dim")]
+    if picture:
+        body += [Text(""), Text.from_ansi(picture)]
+    notes = notes_view(parsed)
+    if notes:
+        body.append(notes)
+    title = f"tangent to {pretty(t.expr)} at {var} = {at}"
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))

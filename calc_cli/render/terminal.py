@@ -142,13 +142,20 @@ def prime_name(wrts, partial: bool) -> str:
     return "f" + "′" * len(wrts) if len(wrts) <= 3 else f"f⁽{len(wrts)}⁾"
 
 
+def arguments_text(values: Mapping[str, object]) -> str:
+    """The point as a function's arguments: f(1) or f(1, 2)."""
+    from ..numbers import format_value
+
+    return ", ".join(format_value(v) for v in values.values())
+
+
 def show_diff(console: Console, parsed, wrts, derivative, values, shown) -> None:
     e = parsed.expr
     partial = len(e.free_vars()) > 1
     title = f"{operator_text(wrts, partial)} {grouped(e, pretty)}"
     body = [Text.assemble((prime_name(wrts, partial) + " = ", LABEL), (pretty(derivative), ANSWER))]
     if values is not None:
-        at = point_text(values)
+        at = arguments_text(values)
         body.append(Text(""))
         body.append(values_table([
             (f"f({at})", shown[0]),
@@ -203,7 +210,7 @@ def show_explain(console: Console, parsed, wrts, top, derivative, values, shown)
     body = [steps_tree(top, wrts), Text(""),
             Text.assemble((prime_name(wrts, partial) + " = ", LABEL), (pretty(derivative), ANSWER))]
     if values is not None:
-        at = point_text(values)
+        at = arguments_text(values)
         body.append(values_table([
             (f"f({at})", shown[0]),
             (f"{prime_name(wrts, partial)}({at})", Text(shown[1], style=ANSWER)),

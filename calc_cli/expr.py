@@ -64,17 +64,31 @@ class Expr:
                     stack.append((child, False))
 
     def free_vars(self) -> frozenset[str]:
-        """The names of the variables in this expression (memoised per node)."""
-        found = _FREE_VARS.get(self)
-        if found is None:
-            for node in self.walk():
-                if node not in _FREE_VARS:
-                    if isinstance(node, Var):
-                        _FREE_VARS[node] = frozenset((node.name,))
-                    else:
-                        _FREE_VARS[node] = frozenset().union(*(_FREE_VARS[c] for c in node.args))
-            found = _FREE_VARS[self]
-        return found
+        """The names of the variables in this expression (memoised per node).
+
+        The walk stops at nodes already known, so asking bottom-up costs linear time.
+        """
+        known = _FREE_VARS.get(self)
+        if known is not None:
+            return known
+        stack: list[Expr] = [self]
+        while stack:
+            node = stack[-1]
+            if node in _FREE_VARS:
+                stack.pop()
+                continue
+            missing = [c for c in node.args if c not in _FREE_VARS]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            if isinstance(node, Var):
+                _FREE_VARS[node] = frozenset((node.name,))
+            elif not node.args:
+                _FREE_VARS[node] = frozenset()
+            else:
+                _FREE_VARS[node] = frozenset().union(*(_FREE_VARS[c] for c in node.args))
+        return _FREE_VARS[self]
 
     def __repr__(self) -> str:
         from .render.plain import plain
@@ -304,15 +318,40 @@ def mul(*factors: Expr) -> Expr:
 
 def neg(x: Expr) -> Expr:
     """``-x`` with the sign folded into a number or a leading factor, as the parser reads it."""
-    if isinstance(x, Num):
-        return Num(-x.value, x.decimal)
-    if isinstance(x, Neg):
-        return x.arg
-    if isinstance(x, Mul):
-        return Mul(neg(x.terms[0]), *x.terms[1:])
-    if isinstance(x, Div):
-        return Div(neg(x.left), x.right)
-    return Neg(x)
+    return _rebuild_lead(x, _negate_lead)
+
+
+def _negate_lead(lead: Expr) -> Expr:
+    if isinstance(lead, Num):
+        return Num(-lead.value, lead.decimal)
+    if isinstance(lead, Neg):
+        return lead.arg
+    return Neg(lead)
+
+
+def _rebuild_lead(x: Expr, change) -> Expr:
+    """Apply ``change`` to the leading factor of x: down the first operands of Mul and Div.
+
+    Iterative, because a long left-nested quotient (y/x/x/…/x) is deep.
+    """
+    path: list[Expr] = []
+    node = x
+    while isinstance(node, (Mul, Div)):
+        path.append(node)
+        node = node.terms[0] if isinstance(node, Mul) else node.left
+    result = change(node)
+    for parent in reversed(path):
+        if isinstance(parent, Mul):
+            result = Mul(result, *parent.terms[1:])
+        else:
+            result = Div(result, parent.right)
+    return result
+
+
+def _lead(x: Expr) -> Expr:
+    while isinstance(x, (Mul, Div)):
+        x = x.terms[0] if isinstance(x, Mul) else x.left
+    return x
 
 
 def sub(a: Expr, b: Expr) -> Expr:
@@ -333,28 +372,15 @@ def func(name: str, *args: Expr) -> Expr:
 
 def is_negative_term(term: Expr) -> bool:
     """Whether a sum prints this term with a minus sign (``a - b``)."""
-    if isinstance(term, Num):
-        return term.value < 0
-    if isinstance(term, Neg):
-        return True
-    if isinstance(term, Mul):
-        return is_negative_term(term.terms[0])
-    if isinstance(term, Div):
-        return is_negative_term(term.left)
-    return False
+    lead = _lead(term)
+    return isinstance(lead, Neg) or (isinstance(lead, Num) and lead.value < 0)
 
 
 def strip_sign(term: Expr) -> Expr:
     """The term without its leading minus: ``neg(strip_sign(t)) is t`` for a negative term."""
-    if isinstance(term, Num):
-        return Num(-term.value, term.decimal)
-    if isinstance(term, Neg):
-        return term.arg
-    if isinstance(term, Mul):
-        return Mul(strip_sign(term.terms[0]), *term.terms[1:])
-    if isinstance(term, Div):
-        return Div(strip_sign(term.left), term.right)
-    raise ValueError("term has no sign to strip")
+    if not is_negative_term(term):
+        raise ValueError("term has no sign to strip")
+    return _rebuild_lead(term, _negate_lead)
 
 
 def substitute(e: Expr, target: Expr, replacement: Expr) -> Expr:

@@ -397,7 +397,7 @@ def _scaled(a: Expr, p: Expr) -> Expr:
         return Num(a.value * p.value, a.decimal or p.decimal)
     if p is MINUS_ONE:
         return Neg(a)  # not neg(): folding the sign into a long product would copy it
-    if isinstance(p, Div):
+    if isinstance(p, Div) and not isinstance(p.left, Div):  # one level: no recursion
         return Div(_scaled(a, p.left), p.right)
     # Nested, not flattened: an adjoint deep in a chain must not copy the whole chain.
     return Mul(a, p)

@@ -117,3 +117,19 @@ def test_tangent_where_there_is_none(args):
     result = run("tangent", *args)
     assert result.exit_code == 1
     assert "no tangent" in result.stderr
+
+
+def test_tangent_plot_in_a_pipe_has_no_colour_and_a_description():
+    out = run("tangent", "x^2", "--at", "3", "--plot").stdout
+    assert "\x1b[" not in out
+    lines = out.splitlines()
+    assert lines[0] == "6*x - 9"
+    assert "x² and its tangent at x = 3" in out
+    assert lines[-1] == ("The curve x² with its tangent at x = 3, slope 6: the line y = 6x − 9 "
+                         "touches the curve at (3, 9), where the curve is rising.")
+
+
+def test_tangent_plot_survives_a_pole():
+    result = run("tangent", "1/x", "--at", "1", "--plot")
+    assert result.exit_code == 0
+    assert "falling" in result.stdout.splitlines()[-1]

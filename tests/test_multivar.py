@@ -407,6 +407,16 @@ def test_deep_nesting_neither_overflows_the_stack_nor_blows_up():
     assert float(evaluate(grad[1], {"x": 0.5, "y": 0.25})) == pytest.approx(numeric[1])
 
 
+def test_a_long_chain_of_quotients():
+    """y/x/x/…/x nests 1500 deep on the left: no recursion, and both modes agree."""
+    e = parse("y" + "/x" * 1500)
+    point = {"x": 1.0001, "y": 2.0}
+    numeric = gradient_at(e, ["x", "y"], point)
+    symbolic = [float(evaluate(g, point)) for g in gradient(e, ["x", "y"])]
+    assert symbolic == pytest.approx(numeric, rel=1e-9)
+    assert numeric == pytest.approx([-1500 * 2 / 1.0001 ** 1501, 1 / 1.0001 ** 1500], rel=1e-9)
+
+
 def test_recurrent_net_partials_match_forward_mode():
     """h_k = tanh(w·h_(k-1) + u·x_k): w and u are used at every step, as in backprop through time."""
     w, u, h = Var("w"), Var("u"), Var("h0")

@@ -385,7 +385,7 @@ def short_number(v, decimal: bool = False) -> str:
     text = format_value(v, decimal)
     if len(text) <= 10:
         return text
-    return f"{float(v):.6g}"
+    return f"{float(v):.5g}"
 
 
 def show_descent(console: Console, parsed, run, decimal: bool) -> None:

@@ -20,7 +20,8 @@ power, a sum) is replaced by a fresh variable t, and
     e′ = ∂e*/∂x + ∂e*/∂t · S′      (e* is e with S replaced by t)
 
 with the site's derivative S′ swapped for the mistaken one (f′(u) without u′, f′·g′,
-…). No differentiation rule is written here.
+…), which comes to e′ + ∂e*/∂t · (mistaken S′ − S′). No differentiation rule is
+written here: every derivative is ``calc_cli.diff``'s.
 
 Abstract functions (``f(x^2)``, ``f'(x)``) are evaluated through concrete stand-ins
 (f is sin(3t/2) + e^(t/2) and f′ its derivative), so answers with them can be compared too.
@@ -404,7 +405,7 @@ def _swap_site_derivatives(e: Expr, wrt: str, derivative: Expr,
     """
     fresh = {site: Var(f"{_SITE}{i}") for i, site in enumerate(local)}
     starred = substitute_all(e, fresh)
-    back = {t: site for site, t in fresh.items()}
+    back: dict[Expr, Expr] = {t: site for site, t in fresh.items()}
     changes = [mul(substitute_all(differentiate(starred, t.name), back),
                    sub(local[site], differentiate(site, wrt)))
                for site, t in fresh.items()]
@@ -634,7 +635,8 @@ def _variable_exponent_variants(e: Expr, wrt: str) -> Iterator[_Variant]:
              "the answer uses the exponential rule, which needs a constant base"),
         )
         for local, what in wrong:
-            yield _Variant("variable_exponent", partial(_variable_exponent_explanation, site, what, wrt),
+            yield _Variant("variable_exponent",
+                           partial(_variable_exponent_explanation, site, what, wrt),
                            local={site: local})
 
 
@@ -649,7 +651,7 @@ def _variable_exponent_explanation(site: Pow, what: str, wrt: str) -> str:
 def _constant_variants(e: Expr, wrt: str) -> Iterator[_Variant]:
     """A constant term c of a sum kept in the derivative: (u + c)′ taken as u′ + c."""
     if not _varies(e, wrt):
-        yield _Variant("constant", simplify(e), partial(_whole_constant_explanation, e, wrt))
+        yield _Variant("constant", partial(_whole_constant_explanation, e, wrt), whole=e)
         return
     for site in (n for n in e.walk() if isinstance(n, Add) and _varies(n, wrt)):
         constants = [t for t in site.terms if not _varies(t, wrt)]
@@ -687,10 +689,10 @@ def _held_constant_variants(e: Expr, wrt: str) -> Iterator[_Variant]:
     if not others:
         return
     total = add(*(differentiate(e, v) for v in sorted(e.free_vars() | {wrt})))
-    yield _Variant("held_constant", simplify(total),
-                   partial(_held_constant_explanation, others, wrt))
+    yield _Variant("held_constant", partial(_held_constant_explanation, others, wrt), whole=total)
     for v in others:
-        yield _Variant("wrong_variable", _d(e, v), partial(_wrong_variable_explanation, v, wrt))
+        yield _Variant("wrong_variable", partial(_wrong_variable_explanation, v, wrt),
+                       whole=differentiate(e, v))
 
 
 def _wrong_variable_explanation(other: str, wrt: str) -> str:
@@ -710,12 +712,12 @@ def _held_constant_explanation(others: Sequence[str], wrt: str) -> str:
 
 def _sign_variants(derivative: Expr) -> Iterator[_Variant]:
     """−f′, or f′ with one of its terms' sign flipped."""
-    yield _Variant("sign", simplify(neg(derivative)), partial(_negated_explanation, derivative))
+    yield _Variant("sign", partial(_negated_explanation, derivative), whole=neg(derivative))
     if isinstance(derivative, Add):
         terms = derivative.terms
         for i, term in enumerate(terms):
-            flipped = simplify(add(*terms[:i], neg(term), *terms[i + 1:]))
-            yield _Variant("sign", flipped, partial(_flipped_explanation, derivative, term))
+            flipped = add(*terms[:i], neg(term), *terms[i + 1:])
+            yield _Variant("sign", partial(_flipped_explanation, derivative, term), whole=flipped)
 
 
 def _negated_explanation(derivative: Expr) -> str:
@@ -769,9 +771,9 @@ def _cut(e: Expr, depth: int) -> Expr:
 
 
 def _factor(e: Expr) -> str:
-    """``e`` as a factor after or before ``·``: a sum or a negative in brackets."""
+    """``e`` as a factor beside ``·``: a sum, a quotient or a negative in brackets."""
     text = _show(e)
-    return f"({text})" if isinstance(e, Add) or text.startswith("-") else text
+    return f"({text})" if isinstance(e, (Add, Div)) or text.startswith("-") else text
 
 
 def _operand(e: Expr) -> str:

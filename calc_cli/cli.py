@@ -251,7 +251,7 @@ def eval_command(expr, at, vars_, json_, plain, color):
         e = parsed.expr
         values = point.bind(e.free_vars())
         value = evaluate(e, values)
-        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        decimal = has_decimal(e) or point.decimal
         if out.mode == "json":
             obj = {"input": text, "expr": to_plain(e),
                    "at": {k: json_value(v) for k, v in values.items()},
@@ -400,7 +400,7 @@ def diff_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, color)
         values, fvalue = values_at(request, e, wrts)
         derivative = nth_derivative(e, wrts)
         dvalue = None if values is None else derivative_value(e, derivative, values)
-        decimal = has_decimal(e)
+        decimal = has_decimal(e) or request.point.decimal
         if out.mode == "json":
             out.json(diff_json(text, e, wrts, derivative, values, fvalue, dvalue))
         elif out.mode == "latex":
@@ -470,7 +470,7 @@ def explain_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, col
         values, fvalue = values_at(request, e, wrts)
         top, derivative = explanation(e, wrts)
         dvalue = None if values is None else derivative_value(e, derivative, values)
-        decimal = has_decimal(e)
+        decimal = has_decimal(e) or request.point.decimal
         if out.mode == "json":
             obj = diff_json(text, e, wrts, derivative, values, fvalue, dvalue)
             obj["steps"] = to_dict(top, to_plain)
@@ -599,7 +599,7 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
         wrts = request.variables([e])
         values = request.values([e], wrts)
         grad = gradient(e, wrts)
-        decimal = has_decimal(e)
+        decimal = has_decimal(e) or request.point.decimal
         at_point = None if values is None else gradient_at(e, wrts, values)
         along = slope = None
         if dir_values is not None:
@@ -707,7 +707,7 @@ def hessian_command(expr, wrt, at, vars_, latex, json_, plain, color):
         values = request.values([e], wrts)
         h = hessian(e, wrts)
         at_rows = None if values is None else hessian_at(e, wrts, values)
-        decimal = has_decimal(e)
+        decimal = has_decimal(e) or request.point.decimal
         if out.mode == "json":
             obj = {"input": text, "expr": to_plain(e), "vars": wrts,
                    "hessian": [[to_plain(x) for x in row] for row in h]}
@@ -782,7 +782,7 @@ def jacobian_command(exprs, wrt, at, vars_, latex, json_, plain, color):
         values = request.values(fs, wrts)
         j = jacobian(fs, wrts)
         at_rows = None if values is None else jacobian_at(fs, wrts, values)
-        decimal = any(has_decimal(f) for f in fs)
+        decimal = any(has_decimal(f) for f in fs) or request.point.decimal
         if out.mode == "json":
             obj = {"input": text, "exprs": [to_plain(f) for f in fs], "vars": wrts,
                    "jacobian": [[to_plain(x) for x in row] for row in j]}
@@ -845,7 +845,7 @@ def backprop_command(expr, at, vars_, json_, plain, color):
         e = parsed.expr
         values = point.bind(e.free_vars())
         bp = backprop(e, values, order=point_order(point, e))
-        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        decimal = has_decimal(e) or point.decimal
         if out.mode == "json":
             out.json(to_json(bp))
         elif out.mode == "plain":
@@ -1017,7 +1017,7 @@ def tangent_command(expr, at, wrt, plot, vars_, latex, json_, plain, color):
         if var not in values:
             raise UsageError(f"--at: give the point on the curve, as in --at {var}=1")
         t = tangent(e, var, values)
-        decimal = has_decimal(e) or any(isinstance(v, float) for v in values.values())
+        decimal = has_decimal(e) or point.decimal
         if out.mode == "json":
             out.json({"input": text, "expr": to_plain(e), "var": var,
                       "at": {k: json_value(v) for k, v in values.items()},

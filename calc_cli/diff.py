@@ -389,6 +389,10 @@ OUTER: dict[str, Callable[[Expr], Expr]] = {
     "sqrt": lambda u: Div(ONE, mul(TWO, func("sqrt", u))),            # 1/(2√u)
     "cbrt": lambda u: Div(ONE, mul(Num(3), Pow(func("cbrt", u), TWO))),  # 1/(3·∛u²)
     "abs": lambda u: Div(u, func("abs", u)),                          # u/|u|, u ≠ 0
+    "sigmoid": lambda u: mul(func("sigmoid", u), sub(ONE, func("sigmoid", u))),  # σ·(1 − σ)
+    "softplus": lambda u: func("sigmoid", u),                         # softplus′ = σ
+    "relu": lambda u: func("heaviside", u),                           # 1 for u > 0, 0 for u < 0
+    "heaviside": lambda u: ZERO,                                      # 0 wherever it is defined
 }
 
 FAMILY: dict[str, str] = {
@@ -399,9 +403,13 @@ FAMILY: dict[str, str] = {
     **dict.fromkeys(("sqrt", "cbrt"), "root"),
     "exp": "exp",
     "abs": "abs",
+    **dict.fromkeys(("sigmoid", "softplus", "relu", "heaviside"), "activation"),
 }
 
-NOTES: dict[str, str] = {"abs": "abs is not differentiable where its argument is 0"}
+NOTES: dict[str, str] = {
+    "abs": "abs is not differentiable where its argument is 0",
+    "relu": "relu is not differentiable where its argument is 0 (frameworks use 0 there)",
+}
 
 
 # ------------------------------------------------------------------ tidy builders

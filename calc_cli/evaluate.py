@@ -481,6 +481,59 @@ def _hyperbolic(function: Callable[[float], float], at_zero: int) -> Callable[[_
     return value
 
 
+def _sigmoid(x: _Inner) -> _Inner:
+    """σ(x) = 1/(1 + e^(−x)); σ(0) = 1/2 exactly; no overflow for large |x|."""
+    if _is_exact(x) and x == 0:
+        return Fraction(1, 2)
+    return sigmoid_float(float(x))
+
+
+def sigmoid_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _relu(x: _Inner) -> _Inner:
+    """relu(x) = max(0, x), exact for exact x."""
+    if isinstance(x, _PiMultiple):
+        x = float(x)
+    return x if x > 0 else (Fraction(0) if isinstance(x, Fraction) else 0.0)
+
+
+def relu_float(x: float) -> float:
+    return x if x > 0 else 0.0
+
+
+def _softplus(x: _Inner) -> _Inner:
+    """softplus(x) = ln(1 + e^x), computed without overflow."""
+    return softplus_float(float(x))
+
+
+def softplus_float(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+RELU_AT_ZERO = ("relu is not differentiable where its argument is 0 (deep-learning frameworks "
+                "such as PyTorch and TensorFlow use 0 there)")
+
+
+def _heaviside(x: _Inner) -> _Inner:
+    """heaviside(x) = 1 for x > 0, 0 for x < 0: relu's derivative, which has no value at 0."""
+    if isinstance(x, _PiMultiple):
+        x = float(x)
+    if x == 0:
+        raise DomainError(RELU_AT_ZERO)
+    return Fraction(1) if x > 0 else Fraction(0)
+
+
+def heaviside_float(x: float) -> float:
+    if x == 0:
+        raise ValueError(RELU_AT_ZERO)
+    return 1.0 if x > 0 else 0.0
+
+
 _FUNCTION_VALUES: dict[str, Callable[..., _Inner]] = {
     "sin": _sin, "cos": _cos, "tan": _tan, "sec": _sec, "csc": _csc, "cot": _cot,
     "asin": _asin, "acos": _acos, "atan": _atan,
@@ -490,6 +543,7 @@ _FUNCTION_VALUES: dict[str, Callable[..., _Inner]] = {
     "log10": lambda x: _log_base(x, Fraction(10), math.log10),
     "log2": lambda x: _log_base(x, Fraction(2), math.log2),
     "sqrt": _sqrt, "cbrt": _cbrt, "abs": _abs,
+    "sigmoid": _sigmoid, "relu": _relu, "softplus": _softplus, "heaviside": _heaviside,
 }
 
 
@@ -561,7 +615,8 @@ def _fail() -> float:
 
 
 _RUNTIME = {"_m": math, "_rpow": _real_power, "_oddpow": _odd_root_power,
-            "_cbrt": float_cbrt, "_overflow": _overflow, "_fail": _fail}
+            "_cbrt": float_cbrt, "_overflow": _overflow, "_fail": _fail,
+            "_sigmoid": sigmoid_float, "_softplus": softplus_float, "_step": heaviside_float, "_relu": relu_float}
 
 _TEMPLATES = {
     "sin": "_m.sin({0})", "cos": "_m.cos({0})", "tan": "_m.tan({0})",
@@ -571,6 +626,8 @@ _TEMPLATES = {
     "exp": "_m.exp({0})", "ln": "_m.log({0})", "log": "_m.log({0})",
     "log10": "_m.log10({0})", "log2": "_m.log2({0})",
     "sqrt": "_m.sqrt({0})", "cbrt": "_cbrt({0})", "abs": "_m.fabs({0})",
+    "sigmoid": "_sigmoid({0})", "softplus": "_softplus({0})", "relu": "_relu({0})",
+    "heaviside": "_step({0})",
 }
 
 

@@ -27,6 +27,8 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "sinh": (1,), "cosh": (1,), "tanh": (1,),
     "exp": (1,), "ln": (1,), "log": (1, 2), "log10": (1,), "log2": (1,),
     "sqrt": (1,), "cbrt": (1,), "abs": (1,),
+    # activation functions of neural networks (σ is sigmoid); heaviside is relu's derivative
+    "sigmoid": (1,), "relu": (1,), "softplus": (1,), "heaviside": (1,),
 }
 
 CONSTANTS = ("pi", "e")

@@ -45,7 +45,7 @@ def _grammar_path() -> str:
 
 GRAMMAR_PATH = _grammar_path()
 
-FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "σ": "sigmoid"}
 INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
 GREEK = (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "

@@ -34,6 +34,7 @@ class Point:
         self.named: dict[str, object] = {}
         self.texts: dict[str, str] = {}
         self.unnamed: Optional[tuple[str, object]] = None
+        self.decimal = False  # a value was typed as a decimal: answers print as decimals
         for spec in specs:
             self._add(spec)
 
@@ -49,7 +50,7 @@ class Point:
         if len(parts) == 1 and "=" not in parts[0]:
             if self.unnamed is not None or self.named:
                 raise UsageError(f"--at {spec}: give names, as in --at x=3,y=1")
-            self.unnamed = (parts[0], point_value(parts[0], f"--at {spec}"))
+            self.unnamed = (parts[0], self._value(parts[0], f"--at {spec}"))
             return
         for part in parts:
             name, eq, text = part.partition("=")
@@ -58,8 +59,13 @@ class Point:
                 raise UsageError(f"--at {spec}: expected NAME=VALUE, as in x=3 (got '{part}')")
             if not _is_name(name):
                 raise UsageError(f"--at {spec}: '{name}' is not a variable name")
-            self.named[name] = point_value(text, f"--at {spec}")
+            self.named[name] = self._value(text, f"--at {spec}")
             self.texts[name] = text
+
+    def _value(self, text: str, spec: str):
+        value = point_value(text, spec)
+        self.decimal = self.decimal or typed_as_decimal(text)
+        return value
 
     def bind(self, variables: Iterable[str]) -> dict[str, object]:
         """The values by variable name, placing an unnamed value on the only variable."""
@@ -92,6 +98,11 @@ def point_value(text: str, spec: str):
     return value
 
 
+def typed_as_decimal(text: str) -> bool:
+    """Whether a number was written with a decimal point or an exponent (0.5, 1e-3)."""
+    from .parse import parse
+
+    return any(getattr(n, "decimal", False) for n in parse(text).walk())
 
 
 def number_list(text: str, option: str) -> list:

@@ -29,6 +29,7 @@ general_power      f^g with both depending on the variable (detail f, g)
 root               sqrt, cbrt
 abs                abs(u) (not differentiable where u = 0)
 abstract           a declared function f(u): f′(u)
+activation         sigmoid, softplus, relu (and heaviside, relu's derivative)
 repeat             a derivation already shown: ``ref`` is the ``label`` of that step
 simplify           the raw derivative rewritten in simplest form (same value)
 =================  ================================================================
@@ -74,6 +75,8 @@ FORMULAS: dict[str, str] = {
     "root": "d/dx sqrt(x) = 1/(2·sqrt(x)); d/dx cbrt(x) = 1/(3·cbrt(x)^2)",
     "abs": "d/dx abs(x) = x/abs(x) (x ≠ 0)",
     "abstract": "d/dx f(x) = f′(x)",
+    "activation": "d/dx sigmoid(x) = sigmoid(x)·(1 − sigmoid(x)); softplus → sigmoid(x); "
+                  "relu → heaviside(x) (1 for x > 0, 0 for x < 0, none at 0)",
     "repeat": "the same derivative as the step it refers to",
     "simplify": "the same value, written in simplest form",
 }

@@ -172,7 +172,8 @@ Unicode:
 .BR \(*h ,
 .BR |x\-5| .
 Functions: sin cos tan sec csc cot, asin acos atan (arcsin arccos arctan), sinh cosh tanh,
-exp, ln, log (natural), log10, log2, log(x, b), sqrt, cbrt, abs.
+exp, ln, log (natural), log10, log2, log(x, b), sqrt, cbrt, abs; the activation functions
+sigmoid (also \(*s), relu, softplus and heaviside (relu\(aqs derivative, undefined at 0).
 .B sin 2x
 is sin(2x);
 .B sin^2 x

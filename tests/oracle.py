@@ -14,6 +14,10 @@ _FUNCS = {
     "exp": sympy.exp, "ln": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
     "log10": lambda u: sympy.log(u, 10), "log2": lambda u: sympy.log(u, 2),
     "cbrt": lambda u: sympy.real_root(u, 3),
+    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
+    "relu": lambda u: sympy.Max(0, u),
+    "softplus": lambda u: sympy.log(1 + sympy.exp(u)),
+    "heaviside": lambda u: sympy.Heaviside(u),
 }
 
 

@@ -361,15 +361,15 @@ def test_substitute_all_replaces_the_outermost_match():
 def test_misderive_with_a_site_true_derivative_is_the_derivative():
     e = parse("sin(x^2) * e^(3x)")
     site = parse("sin(x^2)")
-    rebuilt = misderive(e, "x", {site: differentiate(site, "x")})
-    assert plain(rebuilt) == "3*sin(x^2)*e^(3*x) + 2*x*e^(3*x)*cos(x^2)"
-    assert check(e, rebuilt, "x").correct
+    assert misderive(e, "x", {site: differentiate(site, "x")}) is simplify(differentiate(e, "x"))
 
 
-def test_misderive_with_a_mistaken_site_derivative():
+@pytest.mark.parametrize("x", [Fraction(1, 2), Fraction(-3, 2), Fraction(2)])
+def test_misderive_with_a_mistaken_site_derivative(x):
     e = parse("sin(x^2) * e^(3x)")
-    assert plain(misderive(e, "x", {parse("sin(x^2)"): parse("cos(x^2)")})) == (
-        "3*sin(x^2)*e^(3*x) + e^(3*x)*cos(x^2)")
+    mistaken = misderive(e, "x", {parse("sin(x^2)"): parse("cos(x^2)")})
+    by_hand = parse("cos(x^2) e^(3x) + 3 sin(x^2) e^(3x)")
+    assert evaluate(mistaken, {"x": x}) == pytest.approx(evaluate(by_hand, {"x": x}), rel=1e-12)
 
 
 def _with_x(e: Expr) -> Expr:

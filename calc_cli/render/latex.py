@@ -20,6 +20,8 @@ FUNCTIONS = {
     "cot": r"\cot", "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan",
     "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "exp": r"\exp",
     "ln": r"\ln", "log": r"\ln", "log10": r"\log_{10}", "log2": r"\log_{2}",
+    "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softplus": r"\operatorname{softplus}",
+    "heaviside": r"H",
 }
 CONSTANTS = {"pi": r"\pi", "e": "e"}
 CDOT = r" \cdot "

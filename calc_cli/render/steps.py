@@ -35,6 +35,7 @@ RULE_NAMES = {
     "root": "root rule",
     "abs": "absolute value rule",
     "abstract": "abstract function",
+    "activation": "activation function rule",
     "repeat": "as before",
     "simplify": "simplify",
 }
@@ -46,6 +47,7 @@ def rule_title(step: Step) -> str:
 
 # Rules whose step line is already the formula (d/du sin(u) = cos(u)), or that need none.
 _SELF_EVIDENT = {"trig", "inverse_trig", "hyperbolic", "log", "exp", "root", "abs", "abstract",
+                 "activation",
                  "repeat", "derivative", "simplify", "variable", "constant", "held_constant"}
 
 

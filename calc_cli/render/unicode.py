@@ -88,6 +88,8 @@ class UnicodePrinter(PlainPrinter):
             return piece(ROOTS[node.name] + self.place(parts[0], Role.RADICAND), Level.POWER)
         if node.name == "abs":
             return piece(f"|{self.place(parts[0], Role.ENCLOSED)}|", Level.ATOM)
+        if node.name == "sigmoid":
+            return piece(f"σ({self.place(parts[0], Role.ENCLOSED)})", Level.ATOM)
         return super().call(node, parts)
 
 

@@ -120,6 +120,59 @@ def at_option(func: Callable) -> Callable:
              "expressions such as pi/2 or 1/3.")(func)
 
 
+def points_option(func: Callable) -> Callable:
+    return click.option(
+        "--points", "points_file", metavar="FILE", default=None,
+        help="Evaluate at every point of FILE ('-': standard input), one per line as x=1,y=2 "
+             "or CSV under a header line of names; prints one value per line, in floating "
+             "point, compiling the expression once.")(func)
+
+
+def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
+    """One value of ``e`` per point of the file, as fast as Python allows; bad lines go on."""
+    from .errors import MathError
+    from .evaluate import compile_expr
+    from .points import stream_points
+
+    if points_file == "-" and expr_text == "-":
+        raise UsageError("EXPR and --points cannot both read standard input")
+    names = sorted(e.free_vars())
+    f = compile_expr(e, names)
+    try:
+        handle = sys.stdin if points_file == "-" else open(points_file, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--points {points_file}: {exc.strerror}") from None
+    pending: list[str] = []
+    with handle:
+        for number, args in stream_points(handle, names, f"--points {points_file}"):
+            try:
+                if args is None:
+                    raise UsageError(f"--points line {number}: not a point with a finite value "
+                                     f"for each of {', '.join(names) or 'no variables'}")
+                value = f(*args)
+            except (MathError, UsageError) as error:
+                _flush(pending)
+                out.fail(f"line {number}", error)
+                if out.mode != "json":
+                    pending.append("")
+                continue
+            if out.mode == "json":
+                _flush(pending)
+                out.json({"at": dict(zip(names, args)), "value": value})
+            else:
+                pending.append(repr(value + 0.0))  # + 0.0: -0.0 prints as 0.0
+                if len(pending) >= 4096:
+                    _flush(pending)
+    _flush(pending)
+    sys.exit(out.status)
+
+
+def _flush(pending: list[str]) -> None:
+    if pending:
+        sys.stdout.write("\n".join(pending) + "\n")
+        pending.clear()
+
+
 # ------------------------------------------------------------------ inputs
 def inputs(expr: str) -> Iterator[str]:
     """The expression itself, or with '-' one per line of standard input."""
@@ -223,9 +276,10 @@ def parse_command(expr, vars_, funcs, latex, json_, plain, color):
 @cli.command("eval", epilog=EPILOG, context_settings=EXPR_SETTINGS)
 @click.argument("expr")
 @at_option
+@points_option
 @vars_option
 @output_options
-def eval_command(expr, at, vars_, json_, plain, color):
+def eval_command(expr, at, points_file, vars_, json_, plain, color):
     """The value of EXPR, exact where the maths allows.
 
     \b
@@ -236,15 +290,20 @@ def eval_command(expr, at, vars_, json_, plain, color):
       1/2
       $ calc eval "0.1+0.2"
       0.3
+      $ printf 'x=1\\nx=2\\n' | calc eval "x^2" --points -
+      1.0
+      4.0
     """
     from .evaluate import evaluate
     from .numbers import exact_string, format_value, json_value
     from .parse import parse_with_notes
     from .render.plain import plain as to_plain
 
-    out = Output.choose(json_, False, plain, color)
+    out = Output.choose(json_, False, plain or points_file is not None, color)
     point = Point(at)
     names = split_names([vars_]) + point.names
+    if points_file is not None:
+        stream_values(out, parse_with_notes(expr, names).expr, points_file, expr)
 
     def handle(text: str) -> None:
         parsed = parse_with_notes(text, names)
@@ -367,10 +426,11 @@ def diff_json(text, e, wrts, derivative, values, fvalue, dvalue) -> dict:
 @click.argument("expr")
 @diff_options
 @at_option
+@points_option
 @vars_option
 @latex_option
 @output_options
-def diff_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, color):
+def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, plain, color):
     """The derivative of EXPR, simplified.
 
     \b
@@ -392,6 +452,10 @@ def diff_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, color)
 
     out = Output.choose(json_, latex, plain, color)
     request = DiffRequest(wrt, order, at, vars_, funcs)
+    if points_file is not None:
+        e = request.parse(expr).expr
+        out.mode = "json" if json_ else "plain"
+        stream_values(out, nth_derivative(e, request.variables(e)), points_file, expr)
 
     def handle(text: str) -> None:
         parsed = request.parse(text)

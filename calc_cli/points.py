@@ -6,7 +6,8 @@ No click here: the command line hands the raw strings over and gets values or a
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import math
+from typing import Iterable, Iterator, Optional
 
 from .errors import CalcError, ParseError, UsageError
 
@@ -111,3 +112,56 @@ def number_list(text: str, option: str) -> list:
     if not text.strip() or any(not p for p in parts):
         raise UsageError(f"{option} {text}: expected numbers separated by commas, as in 1,2")
     return [point_value(p, f"{option} {text}") for p in parts]
+
+
+def stream_points(lines: Iterable[str], names: list[str], source: str
+                  ) -> Iterator[tuple[int, Optional[list[float]]]]:
+    """Points from ``--points``: ``x=1,y=2`` lines, or CSV whose first line names the columns.
+
+    Yields (line number, the values of ``names`` in order), or (line number, None) for a
+    line that is not a point or lacks a value (the caller reports it and goes on). Blank
+    and # lines are skipped. Built for speed: a CSV row costs one split and a float each.
+    """
+    columns: Optional[list[int]] = None
+    first = True
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if first:
+            first = False
+            if "=" not in line:
+                columns = _csv_columns(line, names, f"{source}: line {number}")
+                width = len(line.split(","))
+                continue
+        try:
+            if columns is not None:
+                cells = line.split(",")
+                if len(cells) != width:
+                    yield number, None
+                    continue
+                values = [float(cells[i]) for i in columns]
+            else:
+                point = {}
+                for part in line.split(","):
+                    name, _, text = part.partition("=")
+                    point[name.strip()] = float(text)
+                values = [point[n] for n in names]
+        except (ValueError, KeyError):
+            yield number, None
+            continue
+        if all(math.isfinite(v) for v in values):
+            yield number, values
+        else:
+            yield number, None
+
+
+def _csv_columns(header: str, names: list[str], where: str) -> list[int]:
+    """Which column holds each variable, from a header line such as ``x,y``."""
+    found = [h.strip() for h in header.split(",")]
+    if not all(h and _is_name(h) for h in found):
+        raise UsageError(f"{where}: expected a CSV header of variable names or a point such as x=1")
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise UsageError(f"{where}: the header has no column for {', '.join(missing)}")
+    return [found.index(n) for n in names]

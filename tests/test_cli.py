@@ -330,3 +330,30 @@ def test_closing_the_pipe_early_is_quiet():
         shell=True, capture_output=True, text=True, check=False)
     assert proc.stdout == "x^2\n"
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+# ------------------------------------------------------------ many points
+def test_points_file_streams_one_value_per_line(tmp_path):
+    csv = tmp_path / "points.csv"
+    csv.write_text("y,x\n2,1\n4,3\n")
+    result = run("eval", "x*y + 1", "--points", str(csv))
+    assert result.exit_code == 0
+    assert result.stdout == "3.0\n13.0\n"
+    derivative = run("diff", "x^2*y", "--wrt", "x", "--points", str(csv))
+    assert derivative.stdout == "4.0\n24.0\n"
+
+
+def test_points_from_stdin_keep_going_after_bad_lines():
+    result = run("eval", "1/x", "--points", "-", input="x=1\nx=abc\n# comment\nx=0\nx=4\n")
+    assert result.stdout == "1.0\n\n\n0.25\n"
+    assert result.exit_code == 2
+    assert "division by zero" in result.stderr and "not a point" in result.stderr
+
+
+def test_points_json_and_errors(tmp_path):
+    result = run("eval", "x+y", "--points", "-", "--json", input="x=1,y=2\n")
+    assert json.loads(result.stdout) == {"at": {"x": 1.0, "y": 2.0}, "value": 3.0}
+    assert run("eval", "x", "--points", str(tmp_path / "missing")).exit_code == 2
+    assert run("eval", "-", "--points", "-", input="x\n").exit_code == 2
+    no_column = run("eval", "x*y", "--points", "-", input="x\n1\n")
+    assert no_column.exit_code == 2 and "no column for y" in no_column.stderr

@@ -1140,6 +1140,98 @@ def tangent_picture(t, values, color, console=None) -> str:
     return f"{picture}\n{sentence}"
 
 
+@cli.command("check", epilog=EPILOG, context_settings=EXPR_SETTINGS)
+@click.argument("expr")
+@click.argument("answer")
+@click.option("--wrt", "-w", default=None, metavar="VAR",
+              help="The variable of the derivative, when EXPR has several.")
+@vars_option
+@output_options
+def check_command(expr, answer, wrt, vars_, json_, plain, color):
+    """Check ANSWER as the derivative of EXPR: exit 0 if right, 1 if wrong.
+
+    Any equivalent form is accepted. A wrong answer gets the right
+    derivative, a point where the two differ, and, when the answer matches
+    a common mistake (a forgotten inner derivative in the chain rule, the
+    product rule written as f′·g′, a sign error, …), what went wrong.
+
+    \b
+    Examples:
+      $ calc check "x sin x" "sin(x) + x cos(x)"
+      correct
+      $ calc check "sin(x^2)" "cos(x^2)"
+      wrong: ...
+    """
+    from .check import check, to_json
+    from .parse import parse_with_notes
+
+    out = Output.choose(json_, False, plain, color)
+    names = split_names([vars_]) + split_names([wrt or ""])
+
+    def handle(text: str) -> None:
+        parsed = parse_with_notes(text, names)
+        e = parsed.expr
+        given = parse_with_notes(answer, names).expr
+        var = wrt or single_variable(e, given)
+        verdict = check(e, given, var)
+        if not verdict.correct:
+            out.status = max(out.status, EXIT_MATH)
+        if out.mode == "json":
+            obj = {"input": text, "expr": _plain(e), "wrt": var}
+            obj.update(to_json(verdict))
+            out.json(obj)
+        elif out.mode == "plain":
+            for line in verdict_lines(verdict, var):
+                out.line(line)
+        else:
+            from .render.terminal import show_check
+
+            show_check(out.console, parsed, var, verdict)
+
+    run_each(out, expr, handle)
+
+
+def _plain(e) -> str:
+    from .render.plain import plain as to_plain
+
+    return to_plain(e)
+
+
+def single_variable(e, answer) -> str:
+    free = sorted(e.free_vars())
+    if len(free) > 1:
+        raise UsageError(f"the expression has several variables ({', '.join(free)}): "
+                         f"say which derivative this is with --wrt")
+    return free[0] if free else (sorted(answer.free_vars()) or ["x"])[0]
+
+
+def verdict_lines(verdict, var: str) -> list[str]:
+    """``correct``, or ``wrong: …`` with the right derivative, a differing point and the mistake."""
+    from .numbers import format_value
+
+    if verdict.correct:
+        return ["correct"]
+    lines = [f"wrong: the derivative is {_plain(verdict.derivative)}"]
+    if verdict.point is not None:
+        where = ", ".join(f"{k} = {format_value(v)}" for k, v in verdict.point.items())
+        lines.append(f"at {where} it is {_shown(verdict.expected)}, "
+                     f"the answer gives {_shown(verdict.got)}")
+    if verdict.explanation:
+        lines.append(verdict.explanation)
+    return lines
+
+
+def _shown(value) -> str:
+    from .numbers import format_value
+
+    if value is None:
+        return "no value"
+    try:
+        return format_value(value)
+    except TypeError:
+        return str(value)
+
+
 def has_decimal(e) -> bool:
     from .expr import Num
 

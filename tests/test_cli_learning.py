@@ -133,3 +133,38 @@ def test_tangent_plot_survives_a_pole():
     result = run("tangent", "1/x", "--at", "1", "--plot")
     assert result.exit_code == 0
     assert "falling" in result.stdout.splitlines()[-1]
+
+
+# ------------------------------------------------------------------ check
+@pytest.mark.parametrize("expr, answer", [
+    ("x sin x", "sin(x) + x cos(x)"),
+    ("x^2+3x", "3 + 2x"),
+    ("(x^2+1)^3", "3(x^2+1)^2 * 2x"),
+    ("tan x", "1/cos(x)^2"),
+    ("x^2 + 3xy", "3x"),
+])
+def test_check_accepts_equivalent_answers(expr, answer):
+    args = ["check", expr, answer] + (["--wrt", "y"] if "y" in expr else [])
+    result = run(*args)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout == "correct\n"
+
+
+@pytest.mark.parametrize("expr, answer, mistake", [
+    ("sin(x^2)", "cos(x^2)", "chain_rule_inner"),
+    ("x sin x", "cos x", "product_rule"),
+    ("x^2", "-2x", "sign"),
+])
+def test_check_explains_common_mistakes(expr, answer, mistake):
+    result = run("check", expr, answer)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("wrong: the derivative is ")
+    assert lines[1].startswith("at x = ")
+    obj = json.loads(run("check", expr, answer, "--json").stdout)
+    assert obj["correct"] is False and obj["mistake"] == mistake
+    assert obj["explanation"]
+
+
+def test_check_needs_wrt_with_several_variables():
+    assert run("check", "x*y", "y").exit_code == 2

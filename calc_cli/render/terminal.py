@@ -469,3 +469,25 @@ def show_tangent(console: Console, parsed, t, values, decimal: bool, picture) ->
         body.append(notes)
     title = f"tangent to {pretty(t.expr)} at {var} = {at}"
     console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def show_check(console: Console, parsed, var, verdict) -> None:
+    """✔ or ✘, the right derivative, where they differ, and the likely mistake."""
+    from ..cli import _shown
+
+    e = parsed.expr
+    title = f"is {pretty(verdict.answer)} the derivative of {pretty(e)}?"
+    if verdict.correct:
+        body = [Text("✔ correct", style=ANSWER),
+                Text.assemble(("d/d" + pretty(Var(var)) + " = ", LABEL), pretty(verdict.derivative))]
+    else:
+        body = [Text("✘ not quite", style="bold red"),
+                Text.assemble(("the derivative is  ", LABEL), (pretty(verdict.derivative), ANSWER))]
+        if verdict.point is not None:
+            at = point_text(verdict.point)
+            body.append(values_table([(f"at {at}", ""),
+                                      ("  the derivative", _shown(verdict.expected)),
+                                      ("  your answer", _shown(verdict.got))]))
+        if verdict.explanation:
+            body.append(Text(verdict.explanation, style="yellow"))
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))

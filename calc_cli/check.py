@@ -67,9 +67,10 @@ from .simplify import simplify
 SEED = 1729  # every check draws the same points: a verdict never changes between runs
 TARGET_POINTS = 40  # points where e and its derivative are defined, enough to decide
 MIN_POINTS = 10  # fewer usable points than this and agreement proves nothing
-MAX_ATTEMPTS = 400  # points tried before giving up (a small domain such as asin's needs more)
 DENOMINATORS = (1, 2, 3, 4, 5, 7)
-SPAN = 3  # points lie in [-3, 3]: most functions' domains meet it, exact powers stay small
+SPAN = 3  # points lie in [-3, 3] at first: most domains meet it, exact powers stay small
+PHASE = 150  # points tried in [-3, 3], then as many in [-30, 30], then in [-300, 300]
+MAX_ATTEMPTS = 3 * PHASE  # ln(x - 5) has no point in [-3, 3]; asin(x) has few
 FLOAT_EVERY = 3  # every third point is a float, the others exact fractions
 REL_TOL = 1e-9
 ABS_TOL = 1e-12  # for values that should be 0 but come out of float cancellation
@@ -286,7 +287,8 @@ def _samples(e: Expr, derivative: Expr, answer: Expr, wrt: str,
     for attempt in range(MAX_ATTEMPTS):
         if len(samples) >= TARGET_POINTS:
             break
-        point = _random_point(rng, names, exact=attempt % FLOAT_EVERY != FLOAT_EVERY - 1)
+        span = SPAN * 10 ** (attempt // PHASE)  # wider only while too few points are usable
+        point = _random_point(rng, names, span, exact=attempt % FLOAT_EVERY != FLOAT_EVERY - 1)
         key = tuple(point.values())
         if key in tried:
             continue
@@ -300,8 +302,9 @@ def _samples(e: Expr, derivative: Expr, answer: Expr, wrt: str,
     return samples
 
 
-def _random_point(rng: random.Random, names: Sequence[str], exact: bool) -> dict[str, Value]:
-    """A nonzero fraction p/q with a small q in [-SPAN, SPAN] for each name, or a float there.
+def _random_point(rng: random.Random, names: Sequence[str], span: int,
+                  exact: bool) -> dict[str, Value]:
+    """A nonzero fraction p/q with a small q in [-span, span] for each name, or a float there.
 
     Zero is left out on purpose: it is where an answer such as 2x^2/x has a removable
     hole, and an answer should not fail on a single point.
@@ -310,9 +313,9 @@ def _random_point(rng: random.Random, names: Sequence[str], exact: bool) -> dict
     for name in names:
         if exact:
             q = rng.choice(DENOMINATORS)
-            point[name] = Fraction(rng.randint(1, SPAN * q) * rng.choice((-1, 1)), q)
+            point[name] = Fraction(rng.randint(1, span * q) * rng.choice((-1, 1)), q)
         else:
-            point[name] = rng.uniform(-SPAN, SPAN)
+            point[name] = rng.uniform(-span, span)
     return point
 
 
@@ -329,15 +332,16 @@ def _agree(a: Outcome, b: Outcome) -> bool:
 
 
 def _first_difference(samples: Sequence[_Sample]) -> _Sample | None:
-    """The simplest point (small exact coordinates first) where the answer differs."""
+    """The simplest point where the answer differs, one where it has a value if there is one."""
     differing = [s for s in samples if not _agree(s.expected, s.got)]
     return min(differing, key=_plainness, default=None)
 
 
-def _plainness(s: _Sample) -> int:
+def _plainness(s: _Sample) -> tuple[bool, int]:
     """How hard the point is to read: |p| + q for each exact p/q, a lot for a float."""
-    return sum(abs(v.numerator) + v.denominator if isinstance(v, Fraction) else 1000
+    size = sum(abs(v.numerator) + v.denominator if isinstance(v, Fraction) else 1000
                for v in s.point.values())
+    return isinstance(s.got, _Undefined), size
 
 
 # ------------------------------------------------------------------ recognising slips
@@ -503,7 +507,8 @@ def _chain_explanation(site: Expr, k: int, wrt: str) -> str:
 def _chain_all_explanation(sites: Sequence[tuple[Expr, int]], wrt: str) -> str:
     missing = " and ".join(f"the factor {_show(_d(s.args[k], wrt))} of {_show(s)}"
                            for s, k in sites)
-    return f"the chain rule needs the inner derivative of each composite: the answer leaves out {missing}"
+    return ("the chain rule needs the inner derivative of each composite: "
+            f"the answer leaves out {missing}")
 
 
 # ---------------------------------------------------------------- product rule
@@ -702,9 +707,9 @@ def _wrong_variable_explanation(other: str, wrt: str) -> str:
 
 def _held_constant_explanation(others: Sequence[str], wrt: str) -> str:
     names = " and ".join(others)
-    verb = "is" if len(others) == 1 else "are"
+    verb, pronoun = ("is", "it") if len(others) == 1 else ("are", "them")
     return (f"in a partial derivative by {wrt} the other variables are constants: {names} "
-            f"{verb} held constant, and the answer differentiates {'it' if len(others) == 1 else 'them'} too")
+            f"{verb} held constant, and the answer differentiates {pronoun} too")
 
 
 # ---------------------------------------------------------------- signs
@@ -721,7 +726,8 @@ def _sign_variants(derivative: Expr) -> Iterator[_Variant]:
 
 
 def _negated_explanation(derivative: Expr) -> str:
-    return f"the sign is wrong: the derivative is {_show(derivative)}, and the answer is its negative"
+    return (f"the sign is wrong: the derivative is {_show(derivative)}, "
+            "and the answer is its negative")
 
 
 def _flipped_explanation(derivative: Expr, term: Expr) -> str:

@@ -1145,9 +1145,11 @@ def tangent_picture(t, values, color, console=None) -> str:
 @click.argument("answer")
 @click.option("--wrt", "-w", default=None, metavar="VAR",
               help="The variable of the derivative, when EXPR has several.")
+@click.option("--funcs", metavar="NAMES", default="",
+              help="Names of abstract functions, e.g. f,g (answers may use f'(u)).")
 @vars_option
 @output_options
-def check_command(expr, answer, wrt, vars_, json_, plain, color):
+def check_command(expr, answer, wrt, funcs, vars_, json_, plain, color):
     """Check ANSWER as the derivative of EXPR: exit 0 if right, 1 if wrong.
 
     Any equivalent form is accepted. A wrong answer gets the right
@@ -1167,11 +1169,12 @@ def check_command(expr, answer, wrt, vars_, json_, plain, color):
 
     out = Output.choose(json_, False, plain, color)
     names = split_names([vars_]) + split_names([wrt or ""])
+    functions = split_names([funcs])
 
     def handle(text: str) -> None:
-        parsed = parse_with_notes(text, names)
+        parsed = parse_with_notes(text, names, functions)
         e = parsed.expr
-        given = parse_with_notes(answer, names).expr
+        given = parse_with_notes(answer, names, functions).expr
         var = wrt or single_variable(e, given)
         verdict = check(e, given, var)
         if not verdict.correct:

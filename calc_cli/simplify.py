@@ -14,16 +14,17 @@ and a shared subtree is simplified once.
      everything else in order of first appearance;
    - a sum has distinct monomials (``2*x + 3*x`` is ``5*x``) in order of first appearance,
      or sorted by degree when every term is a polynomial monomial, with a positive term
-     first when there is one (``1 - x``); ``c*(u + v)`` inside a sum spreads out, and a
-     sum all of whose terms are negative is a factor ``-1`` times a positive sum;
+     first when there is one (``1 - x``); ``c*(u + v)`` inside a sum spreads out (so does
+     a whole expression ``-(u + v)``, but ``3*(x + 1)`` stays), and a factor that is a sum
+     of negative terms is ``-1`` times a sum of positive ones;
    - ``sqrt(u)`` is ``u^(1/2)`` and ``u^(p/3)`` is ``cbrt(u)^p``; ``exp(u)`` stays ``exp(u)``
      (the user's spelling) and is never merged with ``e^u``;
    - numbers are exact ``Fraction``s; a decimal operand makes a result decimal unless the
      result is an integer or has no finite decimal expansion.
 
-   Contents, not spellings, identify nodes: within one call, two products or sums with
-   the same factors or terms in another order are the same object (the first one made),
-   so ``x*y + y*x`` is ``2*x*y`` and ``(x + 1)*(1 + x)`` is ``(x + 1)^2``.
+   Like terms and equal bases are found by content, whatever the order of factors and
+   terms inside them: ``x*y + y*x`` is ``2*x*y``, ``(x + 1)*(1 + x)`` is ``(x + 1)^2``; the
+   one written first keeps its place and spelling.
 
 2. **display** writes the canonical form the way a textbook does, with the builders of
    ``calc_cli.expr`` only, so that the result prints and re-parses to itself: negative
@@ -149,6 +150,15 @@ def _perfect_power_part(v: Fraction, q: int) -> tuple[int, Fraction]:
     return k, Fraction(n)
 
 
+def _atom_data(node: Expr) -> object:
+    """What besides its children tells a node apart: a number's value, a name."""
+    if isinstance(node, Num):
+        return (node.value, node.decimal)
+    if isinstance(node, (Var, Const, Func)):
+        return node.name
+    return None
+
+
 def _pi_multiple(u: Expr) -> Optional[Fraction]:
     """k when u is k·pi (0 counts as 0·pi)."""
     if u is ZERO:
@@ -183,17 +193,28 @@ def _is_constant(node: Expr) -> bool:
 
 # ------------------------------------------------------------------ pass 1: canonical form
 class _Canon:
-    """One simplify call: the memo of canonical forms and the table of representatives."""
+    """One simplify call: the memo of canonical forms and the content keys of nodes.
+
+    Two canonical nodes have the same key when they are equal up to the order of the
+    factors of a product or the terms of a sum, at any depth (sin(a·b) and sin(b·a)).
+    Keys decide what merges; the order a user sees is always the node's own.
+    """
 
     def __init__(self) -> None:
         self.memo: dict[Expr, Expr] = {}
-        self.reps: dict[tuple, Expr] = {}
+        self.keys: dict[Expr, int] = {}
+        self.shapes: dict[tuple, int] = {}
 
     def run(self, e: Expr) -> Expr:
+        """The canonical form of e; a whole -(u + v) becomes -u - v."""
         memo = self.memo
         for node in e.walk():
             memo[node] = self.node(node, [memo[a] for a in node.args])
-        return memo[e]
+        result = memo[e]
+        if isinstance(result, Mul) and len(result.terms) == 2 and result.terms[0] is MINUS_ONE \
+                and isinstance(result.terms[1], Add):
+            return self.add([result])  # spreads as it does inside a sum; 3·(x + 1) stays
+        return result
 
     def node(self, n: Expr, args: list[Expr]) -> Expr:
         """The canonical form of one node whose children are already canonical."""
@@ -215,49 +236,65 @@ class _Canon:
             return self.func(n.name, args)
         raise TypeError(f"cannot simplify {type(n).__name__}")
 
-    # -------------------------------------------------------------- representatives
-    def _rep(self, key: tuple, make: Callable[[], Expr]) -> Expr:
-        """The first node made with this content in this call (order-insensitive identity)."""
-        node = self.reps.get(key)
-        if node is None:
-            node = self.reps[key] = make()
-        return node
+    # -------------------------------------------------------------- content keys
+    def key(self, node: Expr) -> int:
+        """The content key of a canonical node (iterative: any depth)."""
+        keys = self.keys
+        stack = [node]
+        while stack:
+            top = stack[-1]
+            if top in keys:
+                stack.pop()
+                continue
+            pending = [a for a in top.args if a not in keys]
+            if pending:
+                stack.extend(pending)
+                continue
+            children = [keys[a] for a in top.args]
+            if isinstance(top, (Add, Mul)):
+                shape: tuple = (type(top), tuple(sorted(children)))
+            else:
+                shape = (type(top), _atom_data(top), tuple(children))
+            keys[top] = self.shapes.setdefault(shape, len(self.shapes))
+            stack.pop()
+        return keys[node]
 
     def product(self, coeff: Num, factors: Sequence[Expr]) -> Expr:
-        """c·f1·…·fn from ordered, merged factors; -1·(u + v) = -u - v."""
+        """c·f1·…·fn from ordered, merged factors."""
         if not factors:
             return coeff
         if coeff is ONE and len(factors) == 1:
             return factors[0]
-        if coeff is MINUS_ONE and len(factors) == 1 and isinstance(factors[0], Add):
-            return self.add([self.mul([MINUS_ONE, t]) for t in factors[0].terms])
-        args = tuple(factors) if coeff is ONE else (coeff, *factors)
-        return self._rep((coeff, frozenset(factors)), lambda: Mul(*args))
-
-    def sum(self, terms: list[Expr]) -> Expr:
-        """t1 + … + tn from collected terms, in display order."""
-        if not terms:
-            return ZERO
-        if len(terms) == 1:
-            return terms[0]
-        return self._rep(("+", frozenset(terms)), lambda: Add(*_order_terms(terms)))
+        return Mul(*factors) if coeff is ONE else Mul(coeff, *factors)
 
     # -------------------------------------------------------------- sums
     def add(self, terms: Iterable[Expr]) -> Expr:
         """Collect like terms: a·m + b·m = (a + b)·m; numbers add; c·(u + v) = c·u + c·v."""
-        collected: dict[Expr, Num] = {}
+        collected: dict[int, tuple[Num, Expr]] = {}
         for t in terms:
             for u in t.terms if isinstance(t, Add) else (t,):
                 c, m = self.split(u)
                 if isinstance(m, Add):
                     for v in m.terms:
                         c2, m2 = self.split(v)
-                        _collect(collected, _times(c, c2), m2)
+                        self._collect(collected, _times(c, c2), m2)
                 else:
-                    _collect(collected, c, m)
-        if UNDEFINED in collected:
+                    self._collect(collected, c, m)
+        if self.key(UNDEFINED) in collected:
             return UNDEFINED  # u + 1/0 is as undefined as 1/0
-        return self.sum([self.scale(c, m) for m, c in collected.items() if c.value != 0])
+        terms = [self.scale(c, m) for c, m in collected.values() if c.value != 0]
+        if not terms:
+            return ZERO
+        return terms[0] if len(terms) == 1 else Add(*_order_terms(terms))
+
+    def _collect(self, collected: dict[int, tuple[Num, Expr]], c: Num, m: Expr) -> None:
+        """Add c·m into the collection; a like term keeps the place of the first."""
+        k = self.key(m)
+        if k in collected:
+            total, first = collected[k]
+            collected[k] = (_plus(total, c), first)
+        else:
+            collected[k] = (c, m)
 
     def split(self, term: Expr) -> tuple[Num, Expr]:
         """A term as coefficient and monomial: 3·x·y is (3, x·y); 5 is (5, 1)."""
@@ -281,7 +318,7 @@ class _Canon:
     def mul(self, factors: Iterable[Expr]) -> Expr:
         """Numbers multiply, equal bases add exponents: c·x^a·x^b = c·x^(a+b)."""
         coeff = ONE
-        powers: dict[Expr, Expr] = {}
+        powers: dict[int, tuple[Expr, Expr]] = {}
         queue = deque(factors)
         while queue:
             f = queue.popleft()
@@ -294,30 +331,28 @@ class _Canon:
                 queue.appendleft(self.negated(f))
             else:
                 self._merge(powers, f, queue)
-        if any(_divides_by_zero(b, e) for b, e in powers.items()):
+        if any(_divides_by_zero(b, e) for b, e in powers.values()):
             # u/0 is 1/0 and 0/0 stays 0/0: nothing else survives a division by zero
             return self.product(coeff if coeff is ZERO else ONE, [UNDEFINED])
         if coeff.value == 0:
             return ZERO  # 0·u = 0
-        factors = [b if e is ONE else Pow(b, e) for b, e in powers.items()]
-        if coeff.value < 0:
-            mixed = next((f for f in factors if isinstance(f, Add) and _mixed_signs(f)), None)
-            if mixed is not None:  # -(1 - x)·y = (x - 1)·y
-                rest = [f for f in factors if f is not mixed]
-                return self.mul([_times(coeff, MINUS_ONE), self.negated(mixed), *rest])
+        factors = [b if e is ONE else Pow(b, e) for b, e in powers.values()]
         return self.product(coeff, sorted(factors, key=_factor_rank))
 
-    def _merge(self, powers: dict[Expr, Expr], f: Expr, queue: deque) -> None:
+    def _merge(self, powers: dict[int, tuple[Expr, Expr]], f: Expr, queue: deque) -> None:
         """Put factor f = b^e into powers, merging b^a·b^e = b^(a+e)."""
         base, exp = _base_exp(f)
-        if base not in powers:
-            powers[base] = exp
+        k = self.key(base)
+        if k not in powers:
+            powers[k] = (base, exp)
             return
-        merged = self.pow(base, self.add([powers[base], exp]))
-        if not isinstance(merged, (Num, Mul)) and _base_exp(merged)[0] is base:
-            powers[base] = _base_exp(merged)[1]  # keeps the first factor's place
+        first_base, first_exp = powers[k]
+        merged = self.pow(first_base, self.add([first_exp, exp]))
+        merged_base, merged_exp = _base_exp(merged)
+        if not isinstance(merged, (Num, Mul)) and self.key(merged_base) == k:
+            powers[k] = (merged_base, merged_exp)  # keeps the first factor's place
         else:
-            del powers[base]  # became a number or something else: merge it afresh
+            del powers[k]  # became a number or something else: merge it afresh
             queue.append(merged)
 
     # -------------------------------------------------------------- powers
@@ -457,16 +492,6 @@ class _Canon:
         return None if v is None else self.func(name, [v])
 
 
-def _collect(collected: dict[Expr, Num], c: Num, m: Expr) -> None:
-    collected[m] = _plus(collected[m], c) if m in collected else c
-
-
-def _mixed_signs(s: Add) -> bool:
-    """Whether a sum has both positive and negative terms."""
-    signs = {_coefficient(t).value > 0 for t in s.terms}
-    return len(signs) == 2
-
-
 def _factor_rank(f: Expr) -> tuple[int, str]:
     """Constants first, then variables and their numeric powers by name, then the rest."""
     if _is_constant(f):
@@ -589,7 +614,7 @@ def _log_base(c: _Canon, u: Expr, b: Expr) -> Optional[Expr]:
     """log(1, b) = 0, log(b, b) = 1, log(8, 2) = 3."""
     if u is ONE:
         return ZERO
-    if u is b:
+    if c.key(u) == c.key(b):
         return ONE
     return _exact_log(u, b)
 

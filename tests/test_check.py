@@ -143,15 +143,30 @@ def test_points_where_the_function_or_derivative_is_undefined_are_skipped():
     assert -1 < v.point["x"] < 1
 
 
+def test_a_domain_far_from_zero_is_found():
+    assert verdict("ln(x - 50)", "(sin(x)^2 + cos(x)^2)/(x - 50)").correct is True
+    v = verdict("ln(x - 50)", "1/x")
+    assert (v.point, v.expected, v.got) == ({"x": 52}, Fraction(1, 2), Fraction(1, 52))
+
+
+def test_a_point_where_the_answer_has_a_value_is_preferred():
+    v = verdict("asin(x/10)", "1/sqrt(1 - x^2)")  # undefined at x = 1, where it also differs
+    assert v.point == {"x": Fraction(1, 2)}
+    assert v.got == pytest.approx(1 / math.sqrt(3 / 4), rel=1e-15)
+
+
 def test_too_few_points_in_the_domain_is_an_error_not_a_verdict():
     with pytest.raises(MathError, match=r"defined at only 0 of the points tried"):
-        verdict("asin(x + 10)", "0")
+        verdict("sqrt(-1 - x^2)", "0")  # defined nowhere
+    with pytest.raises(MathError, match=r"cannot check the answer: asin\(x \+ 1000\)"):
+        verdict("asin(x + 1000)", "1/sqrt(1 - (x + 1000)^2)*(sin(x)^2 + cos(x)^2)")
 
 
 def test_answers_with_a_foreign_variable_are_wrong_with_an_explanation():
     v = verdict("x^2", "2x+y")
     assert v.mistake == "unknown_variable"
-    assert v.explanation == "the answer uses y, which is not in x^2: its derivative can only contain x"
+    assert v.explanation == (
+        "the answer uses y, which is not in x^2: its derivative can only contain x")
     v = verdict("sin(x)", "cos(x)*z/z")  # cancels: not a foreign variable after all
     assert v.correct is True
 

@@ -12,12 +12,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import ParseError
+
+if TYPE_CHECKING:
+    from lark import Lark
+    from lark.exceptions import UnexpectedInput
 from .expr import (
     CONSTANTS,
     FUNCTIONS,
@@ -104,8 +106,11 @@ def parse_with_notes(
     _ctx = _Context(text, frozenset(variables), frozenset(functions))
     if not text.strip():
         raise ParseError("empty expression: nothing to read", text, 1)
+    parser = _parser()
+    from lark.exceptions import UnexpectedInput
+
     try:
-        expr = _parser().parse(text)
+        expr = parser.parse(text)
     except ParseError:
         raise
     except UnexpectedInput as exc:
@@ -116,13 +121,19 @@ def parse_with_notes(
 
 
 # ----------------------------------------------------------- the parser
-_PARSER: Optional[Lark] = None
+# lark is imported when the first expression is parsed, not when this module is
+# imported: `calc --help` and the package's public API do not pay for it.
+_PARSER: Optional["Lark"] = None
+Token: Any = None
 
 
-def _parser() -> Lark:
-    global _PARSER
+def _parser() -> "Lark":
+    global _PARSER, Token
     if _PARSER is None:
-        _PARSER = Lark(
+        import lark
+
+        Token = lark.Token
+        _PARSER = lark.Lark(
             _read(GRAMMAR_PATH),
             parser="lalr",
             lexer="basic",
@@ -244,7 +255,7 @@ def _token(kind: str, value: str, origin: Token, offset: int, length: int) -> To
 
 
 # ------------------------------------------------------------ the builder
-class Build(Transformer):
+class Build:
     """Builds ``Expr`` nodes from the grammar's rules; nothing else."""
 
     def sum(self, items):
@@ -258,7 +269,7 @@ class Build(Transformer):
         i = 1
         while i < len(items):
             item = items[i]
-            if isinstance(item, Token) and item.type in ("TIMES", "DIVIDE"):
+            if not isinstance(item, Expr) and item.type in ("TIMES", "DIVIDE"):
                 operand = items[i + 1]
                 if item.type == "TIMES":
                     factors.append(operand)
@@ -338,7 +349,7 @@ def _call_parts(items):
     name_tok = items[0]
     primes = 0
     rest = items[1:]
-    if rest and isinstance(rest[0], Token) and rest[0].type == "PRIME":
+    if rest and not isinstance(rest[0], Expr) and rest[0].type == "PRIME":
         primes = len(rest[0])
         rest = rest[1:]
         if str(name_tok) not in _ctx.functions:
@@ -404,7 +415,9 @@ _OPERAND = {"NUMBER", "NAME", "FUNC", "CONST", "LPAR"}
 _OPERATORS = {"PLUS", "MINUS", "TIMES", "DIVIDE", "POWER"}
 
 
-def _friendly(exc: UnexpectedInput, text: str) -> ParseError:
+def _friendly(exc: "UnexpectedInput", text: str) -> ParseError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         return ParseError(f"unexpected character {char!r}", text, exc.column)

@@ -45,7 +45,7 @@ import math
 from collections import deque
 from fractions import Fraction
 from functools import lru_cache
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from .errors import MathError
 from .expr import (
@@ -192,6 +192,55 @@ def _is_constant(node: Expr) -> bool:
 
 
 # ------------------------------------------------------------------ pass 1: canonical form
+class _Factors:
+    """The factors of a product that is only ever a factor of one other product.
+
+    ``((x/a)/b)/c`` would cost quadratic time if each quotient were multiplied out on the
+    way up; instead the inner ones hand their factors to the outermost, which merges once.
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+
+
+def _factor_parts(n: Expr, args: list[Any], canon: "_Canon") -> list[Any]:
+    """The factors of a product-like node: a·b·c; a/b = a·b^-1; -a = -1·a."""
+    if isinstance(n, Div):
+        return [args[0], canon.pow(args[1], MINUS_ONE)]
+    if isinstance(n, Neg):
+        return [MINUS_ONE, args[0]]
+    return args
+
+
+def _flatten(parts: list[Any]) -> list[Expr]:
+    """The canonical factors inside nested ``_Factors``, in order (iterative)."""
+    out: list[Expr] = []
+    stack = [iter(parts)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, _Factors):
+                stack.append(iter(item.parts))
+                break
+            out.append(item)
+        else:
+            stack.pop()
+    return out
+
+
+def _absorbed_products(e: Expr) -> set[Expr]:
+    """Products (Mul, Div, Neg) used exactly once, as a factor of another product."""
+    uses: dict[Expr, int] = {}
+    as_factor: set[Expr] = set()
+    for node in e.walk():
+        for i, a in enumerate(node.args):
+            uses[a] = uses.get(a, 0) + 1
+            if isinstance(node, (Mul, Neg)) or (isinstance(node, Div) and i == 0):
+                as_factor.add(a)
+    return {n for n in as_factor if uses[n] == 1 and isinstance(n, (Mul, Div, Neg))}
+
+
 class _Canon:
     """One simplify call: the memo of canonical forms and the content keys of nodes.
 
@@ -207,9 +256,12 @@ class _Canon:
 
     def run(self, e: Expr) -> Expr:
         """The canonical form of e; a whole -(u + v) becomes -u - v."""
-        memo = self.memo
+        memo: dict[Expr, Any] = self.memo
+        absorbed = _absorbed_products(e)
         for node in e.walk():
-            memo[node] = self.node(node, [memo[a] for a in node.args])
+            args = [memo[a] for a in node.args]
+            memo[node] = _Factors(_factor_parts(node, args, self)) if node in absorbed \
+                else self.node(node, args)
         result = memo[e]
         if isinstance(result, Mul) and len(result.terms) == 2 and result.terms[0] is MINUS_ONE \
                 and isinstance(result.terms[1], Add):
@@ -224,12 +276,8 @@ class _Canon:
             return n
         if isinstance(n, Add):
             return self.add(args)
-        if isinstance(n, Mul):
-            return self.mul(args)
-        if isinstance(n, Div):
-            return self.mul([args[0], self.pow(args[1], MINUS_ONE)])  # a/b = a·b^-1
-        if isinstance(n, Neg):
-            return self.mul([MINUS_ONE, args[0]])  # -a = -1·a
+        if isinstance(n, (Mul, Div, Neg)):
+            return self.mul(_flatten(_factor_parts(n, args, self)))
         if isinstance(n, Pow):
             return self.pow(args[0], args[1])
         if isinstance(n, Func):

@@ -1,0 +1,32 @@
+"""The small public API of the package."""
+
+import subprocess
+import sys
+
+import calc_cli
+
+
+def test_public_api_round_trip():
+    e = calc_cli.parse("3x^2 + 2x + 1")
+    derivative = calc_cli.simplify(calc_cli.differentiate(e, "x"))
+    assert calc_cli.plain(derivative) == "6*x + 2"
+    assert calc_cli.evaluate(derivative, {"x": 2}) == 14
+    assert calc_cli.pretty(e) == "3x² + 2x + 1"
+    assert calc_cli.gradient(calc_cli.parse("x*y"), ["x", "y"]) == [calc_cli.parse("y"),
+                                                                     calc_cli.parse("x")]
+
+
+def test_importing_the_cli_loads_neither_lark_nor_rich():
+    code = ("import sys, calc_cli.cli; "
+            "print(sorted(m for m in ('lark', 'rich', 'plotext', 'sympy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_plain_diff_does_not_import_rich_or_plotext():
+    code = ("import sys\nfrom calc_cli.cli import main\nsys.argv = ['calc', 'diff', 'x^2', '--at', '3']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('rich', 'plotext', 'sympy') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout == "6\n"
+    assert out.stderr.strip() == "[]"

@@ -40,10 +40,14 @@ def commands(with_sympy: bool) -> dict[str, list[str]]:
     return cmds
 
 
-def time_once(argv: list[str]) -> float:
+def time_once(argv: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run; CPU time is steadier on a busy machine."""
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.stdout.read()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -54,16 +58,24 @@ def main() -> None:
     cmds = commands(args.sympy)
     for argv in cmds.values():  # warm the page cache and .pyc files
         time_once(argv)
-    samples: dict[str, list[float]] = {name: [] for name in cmds}
+    wall: dict[str, list[float]] = {name: [] for name in cmds}
+    cpu: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(args.runs):
         for name, argv in cmds.items():
-            samples[name].append(time_once(argv))
-    base = statistics.median(samples["python -I -c pass"])
-    print(f"{'command':32} {'median ms':>10} {'min':>7} {'max':>7} {'ratio':>7}")
-    for name, times in samples.items():
-        med = statistics.median(times)
-        print(f"{name:32} {med * 1000:10.1f} {min(times) * 1000:7.1f} {max(times) * 1000:7.1f}"
-              f" {med / base:6.2f}x")
+            w, c = time_once(argv)
+            wall[name].append(w)
+            cpu[name].append(c)
+    base_wall = statistics.median(wall["python -I -c pass"])
+    base_cpu = statistics.median(cpu["python -I -c pass"])
+    print(f"load average: {os.getloadavg()[0]:.2f}; {args.runs} alternating runs each")
+    print(f"{'command':28} {'wall ms':>8} {'min':>6} {'max':>6} {'ratio':>6}"
+          f" {'cpu ms':>7} {'min':>6} {'ratio':>6}")
+    for name in cmds:
+        w, c = wall[name], cpu[name]
+        print(f"{name:28} {statistics.median(w) * 1000:8.1f} {min(w) * 1000:6.1f}"
+              f" {max(w) * 1000:6.1f} {statistics.median(w) / base_wall:5.2f}x"
+              f" {statistics.median(c) * 1000:7.1f} {min(c) * 1000:6.1f}"
+              f" {statistics.median(c) / base_cpu:5.2f}x")
 
 
 if __name__ == "__main__":

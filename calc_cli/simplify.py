@@ -65,7 +65,6 @@ from .expr import (
     add,
     div,
     func,
-    is_negative_term,
     mul,
     neg,
     power,
@@ -205,6 +204,16 @@ class _Factors:
         self.parts = parts
 
 
+class _Terms:
+    """The terms of a sum (times ±1) that is only ever a term of one other sum."""
+
+    __slots__ = ("coeff", "parts")
+
+    def __init__(self, coeff: Num, parts: list[Any]) -> None:
+        self.coeff = coeff
+        self.parts = parts
+
+
 def _factor_parts(n: Expr, args: list[Any], canon: "_Canon") -> list[Any]:
     """The factors of a product-like node: a·b·c; a/b = a·b^-1; -a = -1·a."""
     if isinstance(n, Div):
@@ -229,16 +238,30 @@ def _flatten(parts: list[Any]) -> list[Expr]:
     return out
 
 
-def _absorbed_products(e: Expr) -> set[Expr]:
-    """Products (Mul, Div, Neg) used exactly once, as a factor of another product."""
+def _absorbed(e: Expr) -> tuple[set[Expr], set[Expr]]:
+    """Nodes used exactly once whose parent merges them: products (Mul, Div, Neg) that are a
+    factor of another product, and sums (Add, and Neg of one) that are a term of a sum."""
     uses: dict[Expr, int] = {}
-    as_factor: set[Expr] = set()
-    for node in e.walk():
+    parent: dict[Expr, tuple[Expr, int]] = {}
+    order = list(e.walk())
+    for node in order:
         for i, a in enumerate(node.args):
             uses[a] = uses.get(a, 0) + 1
-            if isinstance(node, (Mul, Neg)) or (isinstance(node, Div) and i == 0):
-                as_factor.add(a)
-    return {n for n in as_factor if uses[n] == 1 and isinstance(n, (Mul, Div, Neg))}
+            parent[a] = (node, i)
+    once = [n for n in reversed(order) if uses.get(n) == 1]  # parents before children
+    terms: set[Expr] = set()
+    for n in once:
+        p, _ = parent[n]
+        if isinstance(n, (Add, Neg)) and (isinstance(p, Add) or p in terms):
+            terms.add(n)
+    factors = {n for n in once if isinstance(n, (Mul, Div, Neg)) and n not in terms
+               and _factor_position(*parent[n])}
+    return factors, terms
+
+
+def _factor_position(parent: Expr, index: int) -> bool:
+    """Whether a child at this place is multiplied in: a factor, a numerator, a negated."""
+    return isinstance(parent, (Mul, Neg)) or (isinstance(parent, Div) and index == 0)
 
 
 class _Canon:
@@ -257,11 +280,15 @@ class _Canon:
     def run(self, e: Expr) -> Expr:
         """The canonical form of e; a whole -(u + v) becomes -u - v."""
         memo: dict[Expr, Any] = self.memo
-        absorbed = _absorbed_products(e)
+        factors, terms = _absorbed(e)
         for node in e.walk():
             args = [memo[a] for a in node.args]
-            memo[node] = _Factors(_factor_parts(node, args, self)) if node in absorbed \
-                else self.node(node, args)
+            if node in terms:
+                memo[node] = _Terms(MINUS_ONE if isinstance(node, Neg) else ONE, args)
+            elif node in factors:
+                memo[node] = _Factors(_factor_parts(node, args, self))
+            else:
+                memo[node] = self.node(node, args)
         result = memo[e]
         if isinstance(result, Mul) and len(result.terms) == 2 and result.terms[0] is MINUS_ONE \
                 and isinstance(result.terms[1], Add):
@@ -275,7 +302,7 @@ class _Canon:
         if isinstance(n, (Var, Const)):
             return n
         if isinstance(n, Add):
-            return self.add(args)
+            return self.add(self._flatten_terms(args))
         if isinstance(n, (Mul, Div, Neg)):
             return self.mul(_flatten(_factor_parts(n, args, self)))
         if isinstance(n, Pow):
@@ -283,6 +310,23 @@ class _Canon:
         if isinstance(n, Func):
             return self.func(n.name, args)
         raise TypeError(f"cannot simplify {type(n).__name__}")
+
+    def _flatten_terms(self, parts: list[Any]) -> list[Expr]:
+        """The canonical terms inside nested ``_Terms``, signs applied (iterative)."""
+        out: list[Expr] = []
+        stack = [(iter(parts), ONE)]
+        while stack:
+            items, c = stack[-1]
+            for item in items:
+                if isinstance(item, _Terms):
+                    stack.append((iter(item.parts), _times(c, item.coeff)))
+                    break
+                if isinstance(item, _Factors):
+                    item = self.mul(_flatten(item.parts))
+                out.append(item if c is ONE else self.mul([c, item]))
+            else:
+                stack.pop()
+        return out
 
     # -------------------------------------------------------------- content keys
     def key(self, node: Expr) -> int:
@@ -554,7 +598,7 @@ def _order_terms(terms: list[Expr]) -> list[Expr]:
     """Polynomials by descending degree (then by variable name), others as they came;
     then the first positive term moves to the front: 1 - x, not -x + 1."""
     if all(_monomial_degrees(t) is not None for t in terms):
-        terms = sorted(terms, key=_degree_key(terms))
+        terms = sorted(terms, key=_degree_key)
     first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).value > 0), 0)
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
 
@@ -572,15 +616,21 @@ def _monomial_degrees(t: Expr) -> Optional[dict[str, int]]:
     return degrees
 
 
-def _degree_key(terms: list[Expr]) -> Callable[[Expr], tuple]:
-    """Graded lexicographic order: higher total degree first, then x before y."""
-    names = sorted({name for t in terms for name in _monomial_degrees(t) or {}})
+def _degree_key(t: Expr) -> tuple:
+    """Graded lexicographic order: higher total degree first, then x before y, x^2 before x*y."""
+    degrees = _monomial_degrees(t) or {}
+    return (-sum(degrees.values()), sorted((name, -k) for name, k in degrees.items()))
 
-    def key(t: Expr) -> tuple:
-        degrees = _monomial_degrees(t) or {}
-        return (-sum(degrees.values()), tuple(-degrees.get(n, 0) for n in names))
 
-    return key
+def _positive(u: Expr) -> bool:
+    """Whether u > 0 wherever it is defined, as far as its shape shows: 2, pi, e^x, 3^y."""
+    if isinstance(u, Num):
+        return u.value > 0
+    if isinstance(u, Const):
+        return True
+    if isinstance(u, Func):
+        return u.name in ("exp", "cosh")
+    return isinstance(u, Pow) and isinstance(u.left, (Num, Const)) and _positive(u.left)
 
 
 def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
@@ -787,15 +837,16 @@ def _show_number(n: Num) -> Expr:
 
 def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) -> Expr:
     """c·x^2·y^-3 → c·x^2/y^3; (3/2)·x → 3*x/2; -1·u → -u; (1/2)·x^(-1/2) → 1/(2*sqrt(x));
-    x·y^(-z) → x/y^z, but e^(-x) stays as it is, the way it is usually written."""
+    2^(-x) → 1/2^x, but e^(-x) stays as it is usually written, and so does y^(-z): at
+    y = 0 and z < 0 it is 0 while 1/y^z is undefined."""
     above: list[Expr] = []
     below: list[Expr] = []
     for f in factors:
         base, exp = _base_exp(f)
         if isinstance(exp, Num) and exp.value < 0:
             below.append(_show_power(base, _num(-exp.value, exp.decimal), shown))
-        elif base is not E and _coefficient(exp).value < 0:  # x/y^z, but e^(-x) stays
-            below.append(power(shown[base], _show_negated(exp, shown)))
+        elif base is not E and _coefficient(exp).value < 0 and _positive(base):
+            below.append(power(shown[base], _show_negated(exp, shown)))  # 2^(-x) → 1/2^x
         else:
             above.append(_show_power(base, exp, shown))
     size = abs(coeff.value)

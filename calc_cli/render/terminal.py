@@ -420,7 +420,7 @@ def show_descent(console: Console, parsed, run, decimal: bool) -> None:
     plot = _loss_plot(run, console)
     if plot:
         body += [Text(""), plot]
-    from ..cli import descent_summary
+    from ..commands.learning import descent_summary
 
     style = ANSWER if run.status == "converged" else "bold yellow"
     body.append(Text(descent_summary(run), style=style))
@@ -473,7 +473,7 @@ def show_tangent(console: Console, parsed, t, values, decimal: bool, picture) ->
 
 def show_check(console: Console, parsed, var, verdict) -> None:
     """✔ or ✘, the right derivative, where they differ, and the likely mistake."""
-    from ..cli import _shown
+    from ..commands.learning import _shown
 
     e = parsed.expr
     title = f"is {pretty(verdict.answer)} the derivative of {pretty(e)}?"

@@ -69,7 +69,7 @@ def test_squared_error_loss():
     wrts = ["w", "input", "target"]
     assert gradient_at(loss, wrts, {"w": 2, "input": 3, "target": 10}) == [-24, -16, 8]
     assert printed(gradient(loss, wrts)) == [
-        "2*input*(input*w - target)", "2*w*(input*w - target)", "2*(target - input*w)"]
+        "2*input*(input*w - target)", "2*w*(input*w - target)", "-2*(input*w - target)"]
 
 
 def test_jacobian_of_polar_coordinates():

@@ -133,15 +133,20 @@ def inputs(expr: str) -> Iterator[str]:
 
 def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
     batch = expr == "-"
-    for text in inputs(expr):
-        try:
-            handle(text)
-        except CalcError as error:
-            out.fail(text, error)
-            if batch and out.mode == "plain":
-                out.line("")
-        except RecursionError:
-            out.fail(text, UsageError("expression nested too deeply"))
+    try:
+        for text in inputs(expr):
+            try:
+                handle(text)
+            except CalcError as error:
+                out.fail(text, error)
+                if batch and out.mode == "plain":
+                    out.line("")
+            except RecursionError:
+                out.fail(text, UsageError("expression nested too deeply"))
+    except BrokenPipeError:
+        # The reader went away (`calc … | head -1`): stop quietly, as Unix tools do.
+        _silence_stdout()
+        sys.exit(EXIT_OK)
     sys.exit(out.status)
 
 
@@ -152,6 +157,10 @@ class CalcGroup(click.Group):
 
     def invoke(self, ctx):
         """Core errors raised outside the per-input loop (a bad --at) end here, at the edge."""
+        # Exact integers may have more digits than Python's default str/int limit (4,300):
+        # calc's own size limits (numbers.MAX_EXACT_BITS, the input's length) bound them.
+        if hasattr(sys, "set_int_max_str_digits"):
+            sys.set_int_max_str_digits(0)
         try:
             return super().invoke(ctx)
         except CalcError as error:

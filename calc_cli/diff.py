@@ -83,6 +83,9 @@ def nth_derivative(e: Expr, wrts: Sequence[str]) -> Expr:
     """
     from .simplify import simplify  # deferred: the core does not depend on the simplifier
 
+    # Simplified first, so that a part that is identically constant (sqrt(x - x)) has
+    # derivative 0, not the 0/0 that the rules would give it.
+    e = simplify(e)
     for wrt in wrts:
         e = simplify(differentiate(e, wrt))
     return e

@@ -67,7 +67,10 @@ def evaluate(e: Expr, point: Mapping[str, Union[Fraction, float]]) -> Value:
     memo: dict[Expr, _Inner] = {}
     for node in e.walk():
         memo[node] = _value_at(node, [memo[a] for a in node.args], values)
-    return _outer(memo[e])
+    try:
+        return _outer(memo[e])
+    except OverflowError:  # an exact multiple of pi beyond the float range
+        raise _located(Overflow(), e, values) from None
 
 
 def _check_point(e: Expr, point: Mapping[str, Union[Fraction, float, int]]) -> dict[str, Value]:

@@ -1,8 +1,8 @@
 """The simplifier: any tree in, the textbook form out (``6*x*(x^2 + 1)^2``, ``-1/x^2``).
 
 ``simplify(e)`` makes two passes over the DAG, both iterative (children before parents,
-each distinct node once) and memoised per node, so deep nesting cannot overflow the stack
-and a shared subtree is simplified once.
+each distinct node once) and memoised per node within the call, so deep nesting cannot
+overflow the stack and a shared subtree is simplified once; whole results are cached.
 
 1. **canon** rewrites each node bottom-up into a canonical form made of the same node
    classes under stricter rules:
@@ -20,37 +20,44 @@ and a shared subtree is simplified once.
    - ``sqrt(u)`` is ``u^(1/2)`` and ``u^(p/3)`` is ``cbrt(u)^p``; ``exp(u)`` stays ``exp(u)``
      (the user's spelling) and is never merged with ``e^u``;
    - numbers are exact ``Fraction``s; a decimal operand makes a result decimal unless the
-     result is an integer or has no finite decimal expansion.
+     result is an integer or has no finite decimal expansion (then it prints as p/q);
+   - a division by zero anywhere in a product or sum makes it ``1/0`` (``0/0`` stays).
 
    Like terms and equal bases are found by content, whatever the order of factors and
    terms inside them: ``x*y + y*x`` is ``2*x*y``, ``(x + 1)*(1 + x)`` is ``(x + 1)^2``; the
-   one written first keeps its place and spelling.
+   one written first keeps its place and spelling. A product used only as a factor of
+   another product (``((x/a)/b)/c``), or a sum only as a term of another sum, is not
+   built on the way up: its parts go straight to the parent, which keeps long chains linear.
 
 2. **display** writes the canonical form the way a textbook does, with the builders of
    ``calc_cli.expr`` only, so that the result prints and re-parses to itself: negative
    numeric exponents and the denominator of a rational coefficient go below a fraction
-   bar (``3*x/(2*y)``), ``u^(1/2)`` is ``sqrt(u)``, a coefficient ``-1`` is a leading minus.
+   bar (``3*x/(2*y)``), and so do powers of positive constants with a negative exponent
+   (``1/2^x``, but ``e^(-x)`` as usually written); ``u^(1/2)`` is ``sqrt(u)``; a
+   coefficient ``-1`` is a leading minus.
 
 What it never does: expand a power or a product of sums (``(x + 1)^1000000`` stays),
 factor, or use an identity that is false somewhere on the reals (``(x^2)^(1/2)`` is
 ``abs(x)``, never ``x``). Like other computer algebra systems it cancels ``x/x`` to ``1``,
-``x^0`` to ``1`` and ``0*u`` to ``0``, which may define a result where the input was not.
-Powers are real, as in ``calc_cli.evaluate``: ``(-8)^(1/3)`` is ``-2``. Exact powers of
-numbers are kept only up to ``numbers.MAX_EXACT_BITS``; ``9^9^9`` stays ``9^387420489``.
+``x^0`` to ``1`` and ``0*u`` to ``0``, which may define a result where the input was not;
+it never makes a defined expression undefined. Powers are real, as in
+``calc_cli.evaluate``: ``(-8)^(1/3)`` is ``-2``. Exact powers of numbers are kept only up
+to ``numbers.MAX_EXACT_BITS``; ``9^9^9`` stays ``9^387420489``.
 """
-
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, TypeGuard
 
 from .errors import MathError
 from .expr import (
     MINUS_ONE,
     ONE,
+    TWO,
     ZERO,
     Add,
     Const,
@@ -113,7 +120,7 @@ def _plus(a: Num, b: Num) -> Num:
     return _num(a.value + b.value, a.decimal or b.decimal)
 
 
-def _is_integer(e: Expr) -> bool:
+def _is_integer(e: Expr) -> TypeGuard[Num]:
     return isinstance(e, Num) and e.value.denominator == 1
 
 
@@ -158,7 +165,7 @@ def _atom_data(node: Expr) -> object:
     return None
 
 
-def _pi_multiple(u: Expr) -> Optional[Fraction]:
+def _pi_multiple(u: Expr) -> Fraction | None:
     """k when u is k·pi (0 counts as 0·pi)."""
     if u is ZERO:
         return Fraction(0)
@@ -205,7 +212,7 @@ class _Factors:
 
 
 class _Terms:
-    """The terms of a sum (times ±1) that is only ever a term of one other sum."""
+    """The terms of a sum (times a number) that is only ever a term of one other sum."""
 
     __slots__ = ("coeff", "parts")
 
@@ -214,7 +221,7 @@ class _Terms:
         self.parts = parts
 
 
-def _factor_parts(n: Expr, args: list[Any], canon: "_Canon") -> list[Any]:
+def _factor_parts(n: Expr, args: list[Any], canon: _Canon) -> list[Any]:
     """The factors of a product-like node: a·b·c; a/b = a·b^-1; -a = -1·a."""
     if isinstance(n, Div):
         return [args[0], canon.pow(args[1], MINUS_ONE)]
@@ -240,7 +247,7 @@ def _flatten(parts: list[Any]) -> list[Expr]:
 
 def _absorbed(e: Expr) -> tuple[set[Expr], set[Expr]]:
     """Nodes used exactly once whose parent merges them: products (Mul, Div, Neg) that are a
-    factor of another product, and sums (Add, and Neg of one) that are a term of a sum."""
+    factor of another product, and sums (u + v, -u, 2·u) that are a term of a sum."""
     uses: dict[Expr, int] = {}
     parent: dict[Expr, tuple[Expr, int]] = {}
     order = list(e.walk())
@@ -252,11 +259,29 @@ def _absorbed(e: Expr) -> tuple[set[Expr], set[Expr]]:
     terms: set[Expr] = set()
     for n in once:
         p, _ = parent[n]
-        if isinstance(n, (Add, Neg)) and (isinstance(p, Add) or p in terms):
+        if _sum_like(n) and (isinstance(p, Add) or p in terms):
             terms.add(n)
-    factors = {n for n in once if isinstance(n, (Mul, Div, Neg)) and n not in terms
-               and _factor_position(*parent[n])}
+    factors: set[Expr] = {
+        n for n in once
+        if isinstance(n, (Mul, Div, Neg)) and n not in terms and _factor_position(*parent[n])
+    }
     return factors, terms
+
+
+def _sum_like(n: Expr) -> bool:
+    """A sum, or a sum times a number: u + v, -u, 2·u."""
+    if isinstance(n, Mul):
+        return len(n.terms) == 2 and isinstance(n.terms[0], Num)
+    return isinstance(n, (Add, Neg))
+
+
+def _term_parts(n: Expr, args: list[Any]) -> _Terms:
+    """u + v, -1·(u), c·(u) as pending terms."""
+    if isinstance(n, Neg):
+        return _Terms(MINUS_ONE, args)
+    if isinstance(n, Mul):
+        return _Terms(args[0], args[1:])
+    return _Terms(ONE, args)
 
 
 def _factor_position(parent: Expr, index: int) -> bool:
@@ -273,18 +298,18 @@ class _Canon:
     """
 
     def __init__(self) -> None:
-        self.memo: dict[Expr, Expr] = {}
+        self.memo: dict[Expr, Any] = {}  # canonical forms, or _Factors / _Terms pending
         self.keys: dict[Expr, int] = {}
         self.shapes: dict[tuple, int] = {}
 
     def run(self, e: Expr) -> Expr:
         """The canonical form of e; a whole -(u + v) becomes -u - v."""
-        memo: dict[Expr, Any] = self.memo
+        memo = self.memo
         factors, terms = _absorbed(e)
         for node in e.walk():
             args = [memo[a] for a in node.args]
             if node in terms:
-                memo[node] = _Terms(MINUS_ONE if isinstance(node, Neg) else ONE, args)
+                memo[node] = _term_parts(node, args)
             elif node in factors:
                 memo[node] = _Factors(_factor_parts(node, args, self))
             else:
@@ -463,7 +488,7 @@ class _Canon:
                 return result
         return Pow(b, e)
 
-    def _number_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _number_power(self, b: Expr, e: Expr) -> Expr | None:
         """Exact powers of numbers: 2^10 = 1024, 8^(2/3) = 4, 2^(3/2) = 2·sqrt(2), 1^u = 1."""
         if not isinstance(b, Num):
             return None
@@ -500,7 +525,7 @@ class _Canon:
             return self.pow(self.func("cbrt", [b]), Num(p))
         return Pow(b, r)
 
-    def _power_of_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _power_of_power(self, b: Expr, e: Expr) -> Expr | None:
         """(a^c)^e = a^(c·e) if e is an integer, c has an odd numerator or a ≥ 0;
         (a^c)^e = |a|^(c·e) if c has an even numerator (a^c = |a|^c ≥ 0)."""
         if not isinstance(b, Pow):
@@ -513,7 +538,7 @@ class _Canon:
             return self.pow(self.func("abs", [a]), self.mul([c, e]))
         return None
 
-    def _power_of_product(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _power_of_product(self, b: Expr, e: Expr) -> Expr | None:
         """(u·v)^n = u^n·v^n for an integer n; (c·u)^r = c^r·u^r when c > 0 and c^r is rational."""
         if not isinstance(b, Mul):
             return None
@@ -526,7 +551,7 @@ class _Canon:
                 return self.mul([root, self.pow(self.product(ONE, b.terms[1:]), e)])
         return None
 
-    def _power_of_negative_sum(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _power_of_negative_sum(self, b: Expr, e: Expr) -> Expr | None:
         """(-u - v)^n = (-1)^n·(u + v)^n for an integer n."""
         if not (isinstance(b, Add) and _is_integer(e)):
             return None
@@ -535,19 +560,19 @@ class _Canon:
         sign = MINUS_ONE if e.value.numerator % 2 else ONE
         return self.mul([sign, self.pow(self.negated(b), e)])
 
-    def _power_of_abs(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _power_of_abs(self, b: Expr, e: Expr) -> Expr | None:
         """|u|^n = u^n for an even integer n."""
         if isinstance(b, Func) and b.name == "abs" and _is_integer(e) and e.value.numerator % 2 == 0:
             return self.pow(b.arg, e)
         return None
 
-    def _power_of_cbrt(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _power_of_cbrt(self, b: Expr, e: Expr) -> Expr | None:
         """cbrt(u)^(3k) = u^k (the real cube root)."""
         if isinstance(b, Func) and b.name == "cbrt" and _is_integer(e) and e.value.numerator % 3 == 0:
             return self.pow(b.arg, Num(e.value / 3))
         return None
 
-    def _cube_root_power(self, b: Expr, e: Expr) -> Optional[Expr]:
+    def _cube_root_power(self, b: Expr, e: Expr) -> Expr | None:
         """u^(p/3) = cbrt(u)^p."""
         if isinstance(e, Num) and not e.decimal and e.value.denominator == 3:
             return self.pow(self.func("cbrt", [b]), Num(e.value.numerator))
@@ -563,7 +588,7 @@ class _Canon:
                 return result
         return Func(name, *args)
 
-    def positive_part(self, u: Expr) -> Optional[Expr]:
+    def positive_part(self, u: Expr) -> Expr | None:
         """v when u = -v visibly (a negative coefficient, or every term negative), else None."""
         if isinstance(u, Num):
             return _num(-u.value, u.decimal) if u.value < 0 else None
@@ -573,12 +598,12 @@ class _Canon:
             return self.negated(u)
         return None
 
-    def odd(self, name: str, u: Expr) -> Optional[Expr]:
+    def odd(self, name: str, u: Expr) -> Expr | None:
         """f(-u) = -f(u) for an odd function."""
         v = self.positive_part(u)
         return None if v is None else self.mul([MINUS_ONE, self.func(name, [v])])
 
-    def even(self, name: str, u: Expr) -> Optional[Expr]:
+    def even(self, name: str, u: Expr) -> Expr | None:
         """f(-u) = f(u) for an even function."""
         v = self.positive_part(u)
         return None if v is None else self.func(name, [v])
@@ -603,7 +628,7 @@ def _order_terms(terms: list[Expr]) -> list[Expr]:
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
 
 
-def _monomial_degrees(t: Expr) -> Optional[dict[str, int]]:
+def _monomial_degrees(t: Expr) -> dict[str, int] | None:
     """{variable: exponent} of c·x^a·y^b with natural exponents, else None."""
     degrees: dict[str, int] = {}
     for f in t.terms if isinstance(t, Mul) else (t,):
@@ -640,7 +665,7 @@ def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
     if isinstance(u, Const):
         return True
     if isinstance(u, Func):
-        return u.name in ("abs", "exp", "cosh", "sqrt")
+        return u.name in ("abs", "exp", "cosh")
     if depth == 0:
         return False
     if isinstance(u, Pow):
@@ -659,7 +684,7 @@ def _sqrt(c: _Canon, u: Expr) -> Expr:
     return c.pow(u, HALF)
 
 
-def _cbrt(c: _Canon, u: Expr) -> Optional[Expr]:
+def _cbrt(c: _Canon, u: Expr) -> Expr | None:
     """cbrt(8) = 2, cbrt(16) = 2·cbrt(2), cbrt(u^3) = u, cbrt(-u) = -cbrt(u), cbrt(8·u) = 2·cbrt(u)."""
     if isinstance(u, Num):
         root = exact_power(u.value, THIRD)
@@ -678,7 +703,7 @@ def _cbrt(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.odd("cbrt", u)
 
 
-def _abs(c: _Canon, u: Expr) -> Optional[Expr]:
+def _abs(c: _Canon, u: Expr) -> Expr | None:
     """|u| = u for u ≥ 0, |-3| = 3, |c·u| = |c|·|u|."""
     if _nonnegative(u):
         return u
@@ -690,34 +715,49 @@ def _abs(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.even("abs", u)
 
 
-def _exp(c: _Canon, u: Expr) -> Optional[Expr]:
+def _exp(c: _Canon, u: Expr) -> Expr | None:
     """exp(0) = 1."""
     return ONE if u is ZERO else None
 
 
-def _ln(c: _Canon, u: Expr) -> Optional[Expr]:
-    """ln(1) = 0, ln(e) = 1, ln(e^u) = u, ln(exp(u)) = u."""
-    if u is ONE:
-        return ZERO
-    if u is E:
-        return ONE
-    if isinstance(u, Pow) and u.left is E:
-        return u.right
-    if isinstance(u, Func) and u.name == "exp":
-        return u.arg
-    return None
+def _logarithm(name: str, base: Expr) -> Callable[[_Canon, Expr], Expr | None]:
+    """The rule for a logarithm of one argument: ln and log (base e), log10, log2."""
+    def rule(c: _Canon, u: Expr) -> Expr | None:
+        if u is ONE:
+            return ZERO  # log(1) = 0
+        if u is base:
+            return ONE  # log_b(b) = 1
+        if isinstance(u, Func) and u.name == "exp" and base is E:
+            return u.arg  # ln(exp(u)) = u
+        if isinstance(u, Pow) and _positive_constant(u.left):
+            # log(a^k) = k·log(a) for a > 0: ln(e^x) = x, ln(2^x) = x·ln(2)
+            return c.mul([u.right, c.func(name, [u.left])])
+        return _exact_log(u, base)
+
+    return rule
 
 
-def _log_base(c: _Canon, u: Expr, b: Expr) -> Optional[Expr]:
-    """log(1, b) = 0, log(b, b) = 1, log(8, 2) = 3."""
+def _log_base(c: _Canon, u: Expr, b: Expr) -> Expr | None:
+    """log(1, b) = 0, log(b, b) = 1, log(8, 2) = 3, log(u, e) = log(u), log(e, b) = 1/ln(b),
+    log(a^k, b) = k·log(a, b) for a > 0."""
     if u is ONE:
         return ZERO
     if c.key(u) == c.key(b):
         return ONE
+    if b is E:
+        return c.func("log", [u])
+    if u is E:
+        return c.pow(c.func("ln", [b]), MINUS_ONE)
+    if isinstance(u, Pow) and _positive_constant(u.left):
+        return c.mul([u.right, c.func("log", [u.left, b])])
     return _exact_log(u, b)
 
 
-def _exact_log(u: Expr, b: Expr) -> Optional[Num]:
+def _positive_constant(a: Expr) -> bool:
+    return isinstance(a, Const) or (isinstance(a, Num) and a.value > 0)
+
+
+def _exact_log(u: Expr, b: Expr) -> Num | None:
     """log_b(u) for numbers when it is rational: log10(1000) = 3."""
     if not (isinstance(u, Num) and isinstance(b, Num)):
         return None
@@ -727,17 +767,7 @@ def _exact_log(u: Expr, b: Expr) -> Optional[Num]:
     return None if k is None else _num(k)
 
 
-def _log10(c: _Canon, u: Expr) -> Optional[Expr]:
-    """log10(1000) = 3."""
-    return _exact_log(u, Num(10))
-
-
-def _log2(c: _Canon, u: Expr) -> Optional[Expr]:
-    """log2(8) = 3."""
-    return _exact_log(u, Num(2))
-
-
-def _sin(c: _Canon, u: Expr) -> Optional[Expr]:
+def _sin(c: _Canon, u: Expr) -> Expr | None:
     """sin(k·pi) = 0, sin(pi/2 + k·pi) = (-1)^k, sin(-u) = -sin(u)."""
     k = _pi_multiple(u)
     if k is not None and k.denominator == 1:
@@ -747,7 +777,7 @@ def _sin(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.odd("sin", u)
 
 
-def _cos(c: _Canon, u: Expr) -> Optional[Expr]:
+def _cos(c: _Canon, u: Expr) -> Expr | None:
     """cos(k·pi) = (-1)^k, cos(pi/2 + k·pi) = 0, cos(-u) = cos(u)."""
     k = _pi_multiple(u)
     if k is not None and k.denominator == 1:
@@ -757,7 +787,7 @@ def _cos(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.even("cos", u)
 
 
-def _tan(c: _Canon, u: Expr) -> Optional[Expr]:
+def _tan(c: _Canon, u: Expr) -> Expr | None:
     """tan(k·pi) = 0, tan(-u) = -tan(u)."""
     k = _pi_multiple(u)
     if k is not None and k.denominator == 1:
@@ -765,7 +795,7 @@ def _tan(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.odd("tan", u)
 
 
-def _sec(c: _Canon, u: Expr) -> Optional[Expr]:
+def _sec(c: _Canon, u: Expr) -> Expr | None:
     """sec(k·pi) = (-1)^k, sec(-u) = sec(u)."""
     k = _pi_multiple(u)
     if k is not None and k.denominator == 1:
@@ -773,9 +803,9 @@ def _sec(c: _Canon, u: Expr) -> Optional[Expr]:
     return c.even("sec", u)
 
 
-def _odd_at_zero(name: str) -> Callable[[_Canon, Expr], Optional[Expr]]:
+def _odd_at_zero(name: str) -> Callable[[_Canon, Expr], Expr | None]:
     """f(0) = 0 and f(-u) = -f(u), for the odd functions asin, atan, sinh, tanh, csc, cot."""
-    def rule(c: _Canon, u: Expr) -> Optional[Expr]:
+    def rule(c: _Canon, u: Expr) -> Expr | None:
         if u is ZERO and name not in ("csc", "cot"):
             return ZERO
         return c.odd(name, u)
@@ -784,20 +814,21 @@ def _odd_at_zero(name: str) -> Callable[[_Canon, Expr], Optional[Expr]]:
     return rule
 
 
-def _cosh(c: _Canon, u: Expr) -> Optional[Expr]:
+def _cosh(c: _Canon, u: Expr) -> Expr | None:
     """cosh(0) = 1, cosh(-u) = cosh(u)."""
     return ONE if u is ZERO else c.even("cosh", u)
 
 
-def _acos(c: _Canon, u: Expr) -> Optional[Expr]:
+def _acos(c: _Canon, u: Expr) -> Expr | None:
     """acos(1) = 0."""
     return ZERO if u is ONE else None
 
 
-_FUNCTION_RULES: dict[tuple[str, int], Callable[..., Optional[Expr]]] = {
+_FUNCTION_RULES: dict[tuple[str, int], Callable[..., Expr | None]] = {
     ("sqrt", 1): _sqrt, ("cbrt", 1): _cbrt, ("abs", 1): _abs, ("exp", 1): _exp,
-    ("ln", 1): _ln, ("log", 1): _ln, ("log", 2): _log_base, ("log10", 1): _log10,
-    ("log2", 1): _log2, ("sin", 1): _sin, ("cos", 1): _cos, ("tan", 1): _tan, ("sec", 1): _sec,
+    ("ln", 1): _logarithm("ln", E), ("log", 1): _logarithm("log", E), ("log", 2): _log_base,
+    ("log10", 1): _logarithm("log10", Num(10)), ("log2", 1): _logarithm("log2", TWO),
+    ("sin", 1): _sin, ("cos", 1): _cos, ("tan", 1): _tan, ("sec", 1): _sec,
     ("cosh", 1): _cosh, ("acos", 1): _acos,
     **{(name, 1): _odd_at_zero(name) for name in ("asin", "atan", "sinh", "tanh", "csc", "cot")},
 }
@@ -865,6 +896,7 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
 
 def _show_negated(exp: Expr, shown: dict[Expr, Expr]) -> Expr:
     """The display of -exp for a product exp with a negative coefficient."""
+    assert isinstance(exp, Mul) and isinstance(exp.terms[0], Num)
     coeff = exp.terms[0]
     return _show_product(_num(-coeff.value, coeff.decimal), exp.terms[1:], shown)
 

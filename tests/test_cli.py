@@ -357,3 +357,8 @@ def test_points_json_and_errors(tmp_path):
     assert run("eval", "-", "--points", "-", input="x\n").exit_code == 2
     no_column = run("eval", "x*y", "--points", "-", input="x\n1\n")
     assert no_column.exit_code == 2 and "no column for y" in no_column.stderr
+
+
+def test_an_identically_constant_part_has_derivative_zero_not_zero_over_zero():
+    assert run("diff", "sqrt(x - x)").stdout == "0\n"
+    assert run("diff", "sqrt(x - x)", "--at", "1").stdout == "0\n"

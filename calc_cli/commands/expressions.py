@@ -9,6 +9,7 @@ import click
 
 from ..cli import (
     EPILOG,
+    EXIT_OK,
     EXPR_SETTINGS,
     Output,
     at_option,
@@ -16,6 +17,7 @@ from ..cli import (
     has_decimal,
     latex_option,
     output_options,
+    _silence_stdout,
     run_each,
     vars_option,
 )
@@ -33,9 +35,7 @@ def points_option(func: Callable) -> Callable:
 
 def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
     """One value of ``e`` per point of the file, as fast as Python allows; bad lines go on."""
-    from ..errors import MathError
     from ..evaluate import compile_expr
-    from ..points import stream_points
 
     if points_file == "-" and expr_text == "-":
         raise UsageError("EXPR and --points cannot both read standard input")
@@ -45,6 +45,18 @@ def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
         handle = sys.stdin if points_file == "-" else open(points_file, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--points {points_file}: {exc.strerror}") from None
+    try:
+        _stream(out, f, names, handle, points_file)
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(EXIT_OK)
+    sys.exit(out.status)
+
+
+def _stream(out: Output, f, names: list[str], handle, points_file: str) -> None:
+    from ..errors import MathError
+    from ..points import stream_points
+
     pending: list[str] = []
     with handle:
         for number, args in stream_points(handle, names, f"--points {points_file}"):
@@ -67,7 +79,6 @@ def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
                 if len(pending) >= 4096:
                     _flush(pending)
     _flush(pending)
-    sys.exit(out.status)
 
 
 def _flush(pending: list[str]) -> None:

@@ -72,3 +72,11 @@ def test_ci_runs_the_readme_commands():
     assert install_and_run.startswith("pip install . && calc ")
     for command in quick_start:
         assert command.replace("pip install ", "pip install --quiet ") in ci
+
+
+def test_every_package_is_listed_in_pyproject():
+    listed = re.search(r"^packages = \[(.*)\]$", (ROOT / "pyproject.toml").read_text(), re.M)
+    names = set(re.findall(r'"([\w.]+)"', listed.group(1)))
+    found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+             for p in (ROOT / "calc_cli").rglob("__init__.py")}
+    assert found <= names

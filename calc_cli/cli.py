@@ -151,7 +151,27 @@ def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
 
 
 # --------------------------------------------------------------- commands
+OUTPUT_OPTIONS = ("json_", "plain", "latex", "color")
+
+
+class CalcCommand(click.Command):
+    """A command whose --help lists what to compute apart from how to show it."""
+
+    def format_options(self, ctx, formatter) -> None:
+        groups: dict[str, list] = {"Options": [], "Output": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx) if isinstance(param, click.Option) else None
+            if record is not None:
+                groups["Output" if param.name in OUTPUT_OPTIONS else "Options"].append(record)
+        for title, rows in groups.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
 class CalcGroup(click.Group):
+    command_class = CalcCommand
+
     def list_commands(self, ctx):
         return list(self.commands)  # in the order they were added, which tells a story
 

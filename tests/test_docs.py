@@ -80,3 +80,12 @@ def test_every_package_is_listed_in_pyproject():
     found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
              for p in (ROOT / "calc_cli").rglob("__init__.py")}
     assert found <= names
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_groups_output_options_apart(name):
+    from click.testing import CliRunner
+
+    text = CliRunner().invoke(cli, [name, "--help"]).stdout
+    assert "\nOptions:\n" in text and "\nOutput:\n" in text
+    assert text.index("--json") > text.index("\nOutput:\n")

@@ -88,4 +88,4 @@ def test_help_groups_output_options_apart(name):
 
     text = CliRunner().invoke(cli, [name, "--help"]).stdout
     assert "\nOptions:\n" in text and "\nOutput:\n" in text
-    assert text.index("--json") > text.index("\nOutput:\n")
+    assert text.index("\n  --json") > text.index("\nOutput:\n")

@@ -31,7 +31,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -127,8 +126,28 @@ def mutate(rng: random.Random, text: str) -> str:
     return "".join(chars)
 
 
+def hostile_size(rng: random.Random) -> str:
+    """Long or deep versions of the other inputs: repeated, nested, huge numbers."""
+    inner = well_formed(rng)
+    shape = rng.randrange(5)
+    if shape == 0:
+        return rng.choice(["+", "*", "-", "/", "^", " "]).join([inner] * rng.randint(50, 500))
+    if shape == 1:
+        f = rng.choice(FUNCS + [""])
+        depth = rng.randint(50, 2000)
+        return f"{f}(" * depth + inner + ")" * depth
+    if shape == 2:
+        return rng.choice(["-", "√", "+"]) * rng.randint(100, 5000) + inner
+    if shape == 3:
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(300, 6000)))
+        return rng.choice([digits, f"x^{digits}", f"{digits}x", f"0.{digits}", f"1e{digits[:5]}"])
+    return "x" + rng.choice(["²", "³", "⁻¹", "⁹"]) * rng.randint(10, 5000)
+
+
 def expression(rng: random.Random) -> str:
     kind = rng.random()
+    if kind < 0.03:
+        return hostile_size(rng)
     if kind < 0.15:
         return random_text(rng)
     if kind < 0.40:
@@ -145,7 +164,7 @@ def point(rng: random.Random, names=("x", "y", "z")) -> str:
     return ",".join(f"{n}={rng.choice(NUMBERS[:22])}" for n in names)
 
 
-def command(rng: random.Random) -> tuple[list[str], Optional[str], bool]:
+def command(rng: random.Random) -> tuple[list[str], str | None, bool]:
     """(argv, stdin, terminal?) for one run."""
     e = expression(rng)
     stdin = None
@@ -157,7 +176,8 @@ def command(rng: random.Random) -> tuple[list[str], Optional[str], bool]:
     args = [name, e]
     at = ["--at", point(rng)]
     if name == "parse":
-        args += rng.choice([[], ["--json"], ["--latex"], ["--vars", "xy,theta"], ["--funcs", "f,g"]])
+        args += rng.choice([[], ["--json"], ["--latex"], ["--vars", "xy,theta"],
+                            ["--funcs", "f,g"]])
     elif name == "eval":
         args += at + rng.choice([[], ["--json"]])
     elif name in ("diff", "explain"):
@@ -204,7 +224,7 @@ def _top_calc_frame(tb) -> str:
     return f"{os.path.relpath(f.filename, os.path.dirname(HERE))}:{f.lineno} {f.name}"
 
 
-def run_one(args: list[str], stdin: Optional[str], terminal: bool, timeout: float) -> dict:
+def run_one(args: list[str], stdin: str | None, terminal: bool, timeout: float) -> dict:
     """Runs one command; returns {} when calc behaved, else a description of the failure."""
     from unittest import mock
 
@@ -219,9 +239,11 @@ def run_one(args: list[str], stdin: Optional[str], terminal: bool, timeout: floa
         with mock.patch("calc_cli.cli._stdout_is_terminal", return_value=terminal):
             result = CliRunner().invoke(cli, args, input=stdin, catch_exceptions=True)
     except FuzzTimeout as exc:
-        return {"kind": "timeout", "exc": "FuzzTimeout", "where": _top_calc_frame(exc.__traceback__)}
+        where = _top_calc_frame(exc.__traceback__)
+        return {"kind": "timeout", "exc": "FuzzTimeout", "where": where}
     except MemoryError as exc:
-        return {"kind": "memory", "exc": "MemoryError", "where": _top_calc_frame(exc.__traceback__)}
+        where = _top_calc_frame(exc.__traceback__)
+        return {"kind": "memory", "exc": "MemoryError", "where": where}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     elapsed = time.perf_counter() - started
@@ -242,6 +264,10 @@ def run_one(args: list[str], stdin: Optional[str], terminal: bool, timeout: floa
 
 
 def signature(failure: dict) -> str:
+    """What makes two failures the same bug: for crashes the innermost calc frame; for
+    timeouts (which stop anywhere) the command and its --order."""
+    if failure["kind"] in ("timeout", "slow", "hang", "memory"):
+        return f"{failure['kind']} {failure.get('command', '')}".strip()
     return f"{failure['kind']} {failure.get('exc', '')} {failure.get('where', '')}".strip()
 
 
@@ -277,6 +303,10 @@ def worker(conn, timeout: float, memory_mb: int) -> None:
             return
         args, stdin, terminal, do_shrink = job
         failure = run_one(args, stdin, terminal, timeout)
+        if failure:
+            order = args[args.index("--order") + 1] if "--order" in args else "1"
+            failure["command"] = f"{args[0]} --order {order}" if args[0] in ("diff", "explain") \
+                else args[0]
         if failure and do_shrink:
             failure["minimal"] = shrink(args, stdin, terminal, timeout, failure)
         conn.send(failure)
@@ -360,11 +390,19 @@ def fuzz(seconds: float, workers: int, seed: int, timeout: float, memory_mb: int
                     slot = pool.slots[i]
                     slot["job"] = None
                 elif time.monotonic() - slot["since"] > timeout + 25:  # 25 s: room to shrink
-                    record(slot["job"], {"kind": "hang", "exc": "killed", "where": ""})
+                    record(slot["job"], {"kind": "hang", "exc": "killed", "where": "",
+                                         "command": slot["job"][0][0]})
                     pool.restart(i)
     pool.close()
     return {"seed": seed, "seconds": seconds, "tried": tried, "by_command": by_command,
             "failures": [g.__dict__ for g in sorted(groups.values(), key=lambda g: -g.count)]}
+
+
+def _short(arg: str) -> str:
+    """An argument as the shell would need it, long ones abbreviated with their length."""
+    if len(arg) <= 120:
+        return repr(arg)
+    return f"{arg[:50]!r}…({len(arg)} chars)…{arg[-20:]!r}"
 
 
 def main() -> None:
@@ -383,7 +421,7 @@ def main() -> None:
     for g in summary["failures"]:
         ex = g["example"]
         print(f"\n[{g['count']}x] {g['signature']}")
-        print(f"  repro: calc {' '.join(repr(a) for a in ex['args'])}"
+        print(f"  repro: calc {' '.join(_short(a) for a in ex['args'])}"
               f"{'   (terminal mode)' if ex['terminal'] else ''}")
         if ex.get("stdin"):
             print(f"  stdin: {ex['stdin']!r}")

@@ -6,17 +6,20 @@ line's: the exit status is 0, 1 or 2 (3 is an internal error, a bug), nothing bu
 SystemExit escapes, no Python traceback is printed, and a success prints something.
 
 The runs are derandomised (the same examples every time), so CI is deterministic;
-``bench/fuzz.py`` is the long, random run to do by hand. Bugs found by fuzzing are
-pinned below as strict xfails, each with the input that shows it; remove the mark
-when the bug is fixed.
+``bench/fuzz.py`` is the long, random run to do by hand. Each bug found by fuzzing stays
+here as a regression test with the input that showed it (an open one as a strict xfail;
+bench/FUZZ.md lists them all).
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import string
+import subprocess
+import sys
 from pathlib import Path
-from typing import Optional
 from unittest import mock
 
 import pytest
@@ -38,13 +41,13 @@ POINT = "x=0.5,y=-1,z=2"
 
 
 # ------------------------------------------------------------------ the promise
-def invoke(args: list[str], stdin: Optional[str] = None, terminal: bool = False):
+def invoke(args: list[str], stdin: str | None = None, terminal: bool = False):
     """Runs calc; ``terminal`` makes it believe stdout is a TTY (the Rich views)."""
     with mock.patch("calc_cli.cli._stdout_is_terminal", return_value=terminal):
         return CliRunner().invoke(cli, args, input=stdin, catch_exceptions=True)
 
 
-def assert_clean(result, args: list[str], stdin: Optional[str] = None) -> None:
+def assert_clean(result, args: list[str], stdin: str | None = None) -> None:
     """Exit 0, 1 or 2; no traceback; only SystemExit escapes; a success prints something."""
     shown = f"calc {args!r} stdin={stdin!r}"
     exc = result.exception
@@ -58,7 +61,7 @@ def assert_clean(result, args: list[str], stdin: Optional[str] = None) -> None:
         assert result.stdout.strip(), f"{shown} succeeded with no output"
 
 
-def check(args: list[str], stdin: Optional[str] = None, terminal: bool = False) -> None:
+def check(args: list[str], stdin: str | None = None, terminal: bool = False) -> None:
     assert_clean(invoke(args, stdin, terminal), args, stdin)
 
 
@@ -177,8 +180,8 @@ def test_diff_order_and_wrt(order, wrt, text):
         check([command, text, "--order", str(order), "--wrt", wrt])
 
 
-# --tol beyond the float range is left out here: it is a known bug, pinned below.
-TOLERANCES = ["0", "1e-8", "1e308", "-1", "nan", "inf", "x", "", "1/3", "1e-999"]
+TOLERANCES = ["0", "1e-8", "1e300", "1e308", "1e999", "10^400", "-1", "nan", "inf", "x", "",
+              "1/3", "1e-999"]
 
 
 @FUZZ
@@ -339,42 +342,73 @@ def test_generated_source_holds_no_user_names():
 
 
 # ------------------------------------------------------- bugs found by fuzzing
-KNOWN_CRASHES = [
-    pytest.param(["descend", "x^2", "--from", "x=1", "--tol", "1e999"],
+# Each of these was an internal error (exit 3) found by fuzzing, fixed in 2cf55f4: Python's
+# 4,300-digit int/str limit (parse._number, parse._superscript, render/plain.number), float()
+# of pi times a huge value (evaluate._PiMultiple) and of a --tol beyond floats (descent._Run).
+FORMER_CRASHES = [
+    pytest.param(["descend", "x^2", "--from", "x=1", "--tol", "1e999"], 2, "calc: --tol 1e999: ",
                  id="tol-beyond-float-range"),
-    pytest.param(["descend", "x^2", "--from", "x=1", "--tol", "10^400"],
-                 id="tol-beyond-float-range-integer"),
-    pytest.param(["eval", "pi*10^400"], id="pi-times-huge-integer"),
-    pytest.param(["eval", "pi*x", "--at", "x=1e400"], id="pi-times-huge-point"),
-    pytest.param(["tangent", "pi*x", "--at", "10^400"], id="tangent-pi-times-huge-point"),
-    pytest.param(["diff", "pi*x", "--at", "1e400"], id="diff-pi-times-huge-point"),
-    pytest.param(["eval", "9" * 5000], id="literal-over-4300-digits"),
-    pytest.param(["parse", "0." + "9" * 5000], id="decimal-over-4300-digits"),
-    pytest.param(["parse", "x" + "²" * 5000], id="superscript-over-4300-digits"),
-    pytest.param(["diff", "x*1e4000*1e4000"], id="print-integer-over-4300-digits"),
-    pytest.param(["diff", "(1e4000*x)^2", "--json"], id="print-integer-over-4300-digits-json"),
-    pytest.param(["grad", "x + y", "--dir", "1e4000,1"], id="print-direction-over-4300-digits"),
+    pytest.param(["descend", "x^2", "--from", "x=1", "--tol", "10^400"], 2,
+                 "calc: --tol 10^400: ", id="tol-beyond-float-range-integer"),
+    pytest.param(["eval", "pi*10^400"], 1, "overflow", id="pi-times-huge-integer"),
+    pytest.param(["eval", "pi*x", "--at", "x=1e400"], 1, "overflow", id="pi-times-huge-point"),
+    pytest.param(["tangent", "pi*x", "--at", "10^400"], 1, "calc: no tangent: ",
+                 id="tangent-pi-times-huge-point"),
+    pytest.param(["diff", "pi*x", "--at", "1e400"], 1, "overflow", id="diff-pi-times-huge-point"),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="open bugs from fuzzing: an internal error (exit 3) "
-                                       "instead of an answer or a clear error; see bench/FUZZ.md")
-@pytest.mark.parametrize("args", KNOWN_CRASHES)
-def test_known_crash(args):
-    check(args)
+@pytest.mark.parametrize("args, status, words", FORMER_CRASHES)
+def test_former_crash_is_a_clear_error(args, status, words):
+    result = invoke(args)
+    assert_clean(result, args)
+    assert result.exit_code == status
+    assert result.stderr.startswith("calc: ") and words in result.stderr
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["eval", "x", "--at", "x=1e999"], "1e+999\n"),
-    (["eval", "pi*10^300"], None),
-    (["eval", "x"+"²"*40, "--at", "x=1"], "1\n"),
-    (["eval", "9" * 4000], "9" * 4000 + "\n"),
-    (["descend", "x^2", "--from", "x=1", "--tol", "1e308", "--steps", "3"], None),
+    pytest.param(["eval", "9" * 5000], "9" * 5000, id="literal-over-4300-digits"),
+    pytest.param(["parse", "0." + "9" * 5000], "0." + "9" * 5000, id="decimal-over-4300-digits"),
+    pytest.param(["parse", "x" + "²" * 5000], "x^" + "2" * 5000, id="superscript-over-4300-digits"),
+    pytest.param(["diff", "x*1e4000*1e4000"], "1" + "0" * 8000, id="print-integer-over-4300-digits"),
+    pytest.param(["eval", "x" + "²" * 40, "--at", "x=1"], "1", id="superscript-power-of-one"),
+    pytest.param(["eval", "x", "--at", "x=1e999"], "1e+999", id="point-beyond-floats"),
 ])
-def test_near_the_known_crashes_calc_answers(args, expected):
-    """Just inside the limits that crash above, calc already answers."""
+def test_former_crash_answers(args, expected):
     result = invoke(args)
     assert_clean(result, args)
     assert result.exit_code == 0, result.stderr
-    if expected is not None:
-        assert result.stdout == expected
+    assert result.stdout == expected + "\n"
+
+
+def test_former_crash_huge_coefficients_in_json_and_directions():
+    result = invoke(["diff", "(1e4000*x)^2", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["derivative"] == "2*1" + "0" * 4000 + "^2*x"
+    result = invoke(["grad", "x + y", "--dir", "1e4000,1"])
+    assert result.exit_code == 0 and len(result.stdout) > 8000
+
+
+# ---------------------------------------------------------- hostile surroundings
+def _calc_process(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "calc_cli", *args], input=stdin,
+                          capture_output=True, timeout=30, check=False)
+
+
+def test_bytes_that_are_not_utf8_are_a_syntax_error():
+    proc = _calc_process("eval", os.fsdecode(b"x+\xff"))  # argv decodes with surrogateescape
+    assert proc.returncode == 2 and b"syntax error at column 3" in proc.stderr
+    proc = _calc_process("eval", "-", stdin=b"x+\xff\n2\n")
+    assert proc.returncode == 2 and proc.stdout == b"\n2\n"
+    assert b"Traceback" not in proc.stderr
+
+
+def test_a_pipe_closed_early_exits_zero():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calc_cli", "descend", "x^2", "--from", "x=1", "--lr", "1e-4",
+         "--steps", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"0 1.0 1.0\n"
+    proc.stdout.close()  # like `| head -1`
+    status = proc.wait(timeout=30)
+    assert proc.stderr.read() == b""
+    assert status == 0

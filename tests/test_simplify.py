@@ -7,17 +7,17 @@ import re
 import signal
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy
-import mpmath
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from calc_cli.diff import differentiate
 from calc_cli.errors import MathError
 from calc_cli.evaluate import evaluate
+from calc_cli.expr import Add, Expr, Num, Pow, Var, add, div, func, mul, neg, power, sub
 from calc_cli.numbers import Overflow
-from calc_cli.expr import Add, Expr, Num, Pow, Var, add, func, mul, power
 from calc_cli.parse import parse
 from calc_cli.render.plain import plain
 from calc_cli.simplify import simplify
@@ -159,6 +159,15 @@ TABLE = RAW_DERIVATIVES + [
     ("-(2*x + 1)*sin(x)", "-(2*x + 1)*sin(x)"),
     ("(-x - 1)*y", "-y*(x + 1)"),
     ("(x + 1)^1000000", "(x + 1)^1000000"),
+    ("-x*(1 - pi)", "-(1 - pi)*x"),
+    ("2^(-x)", "1/2^x"),
+    ("e^(-x)*3", "3*e^(-x)"),
+    ("x/y^z", "x*y^(-z)"),
+    ("ln(2^x)", "ln(2)*x"),
+    ("log(e, x)", "1/ln(x)"),
+    ("log(x, e)", "log(x)"),
+    ("x/0", "1/0"),
+    ("1 + 1/0", "1/0"),
 ]
 
 
@@ -205,6 +214,12 @@ def test_exp_is_kept_as_exp():
     assert simplify(parse("exp(x)*exp(x)")) is parse("exp(x)^2")
 
 
+def test_user_functions_are_opaque_factors():
+    fs = ("f", "g")
+    assert simplify(parse("f(x)*f(x)*g(x)", functions=fs)) is parse("f(x)^2*g(x)", functions=fs)
+    assert simplify(parse("f'(x)*1 + 0*f(x)", functions=fs)) is parse("f'(x)", functions=fs)
+
+
 def test_decimals_taint_and_integers_do_not():
     result = simplify(parse("0.5*x + 0.25*x"))
     assert result is parse("0.75*x")
@@ -216,19 +231,24 @@ def test_decimals_taint_and_integers_do_not():
 SYMBOLS = [symbol(name) for name in ("x", "y", "z")]
 MAX_CONSTANT_EXPONENT = 60
 ORACLE_SECONDS = 5
+# What SymPy raises on constants it cannot handle (zoo, AccumulationBounds, "Invalid NaN
+# comparison" inside its automatic evaluation): no value, so no comparison.
+ORACLE_ERRORS = (ArithmeticError, KeyError, NotImplementedError, TypeError, ValueError)
 # points with coordinates k/1000 in [-3, 3]
-points = st.lists(st.tuples(*[st.integers(min_value=-3000, max_value=3000)] * 3), min_size=3, max_size=3)
+coordinates = st.integers(min_value=-3000, max_value=3000)
+points = st.lists(st.tuples(coordinates, coordinates, coordinates), min_size=3, max_size=3)
 
 
 def _numeric(e: Expr):
-    """e as a function of (x, y, z) in 30-digit mpmath, or None where SymPy has no real value."""
+    """e as a function of (x, y, z) in 30-digit mpmath, or None where SymPy has no real value
+    or where 60 digits give another answer."""
     try:
         f = sympy.lambdify(SYMBOLS, to_sympy(e), modules="mpmath")
-    except Exception:  # zoo or nan inside: undefined everywhere
+    except ORACLE_ERRORS:  # zoo has no mpmath name; SymPy's own evaluation can fail
         return lambda *point: None
 
-    def value(*point):
-        with mpmath.workdps(30):
+    def at(digits: int, point):
+        with mpmath.workdps(digits):
             try:
                 v = mpmath.mpc(f(*point))
             except (ArithmeticError, ValueError, TypeError):
@@ -238,6 +258,12 @@ def _numeric(e: Expr):
         if abs(v.imag) > 1e-20 * abs(v):
             return None  # not real there
         return v.real
+
+    def value(*point):
+        v, check = at(30, point), at(60, point)
+        if v is None or check is None or not _close(v, check):
+            return None  # ill-conditioned there (sin(10^76)): 30 digits do not settle it
+        return v
 
     return value
 
@@ -319,15 +345,17 @@ def _compare(e: Expr, s: Expr, at) -> None:
 @settings(max_examples=300, deadline=None)
 @given(expressions(12))
 def test_idempotent(e):
-    s = simplify(e)
-    assert simplify(s) is s, (plain(e), plain(s), plain(simplify(s)))
+    for u in (e, differentiate(e, "x")):
+        s = simplify(u)
+        assert simplify(s) is s, (plain(u), plain(s), plain(simplify(s)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(expressions(12))
 def test_prints_and_reads_back_as_itself(e):
-    s = simplify(e)
-    assert parse(plain(s)) is s, (plain(e), plain(s))
+    for u in (e, differentiate(e, "x")):
+        s = simplify(u)
+        assert parse(plain(s)) is s, (plain(u), plain(s))
 
 
 def tokens(e: Expr) -> int:
@@ -384,6 +412,28 @@ def test_product_of_a_thousand_cosines():
     assert isinstance(s, Add) and len(s.terms) == 200
     point = {"x": Fraction(1, 10)}
     assert math.isclose(float(evaluate(s, point)), float(evaluate(d, point)), rel_tol=1e-9)
+
+
+def test_long_chains_of_quotients_and_differences():
+    """((x/a1)/a2)/... and v1 - (v2 - (v3 - ...)), 1,000 deep, merged in one step each."""
+    quotient, difference = x, x
+    for k in range(1000):
+        quotient = div(quotient, add(x, Num(k + 1)))
+        difference = sub(Var(f"v{k}"), mul(Num(2), difference))
+    q = simplify(quotient)
+    assert q.left is x and len(q.right.terms) == 1000
+    d = simplify(difference)
+    assert isinstance(d, Add) and len(d.terms) == 1001
+    assert parse(plain(d), variables=[f"v{k}" for k in range(1000)]) is d
+
+
+def test_deep_roots_and_negations():
+    root, negated = x, x
+    for _ in range(1000):
+        root = func("sqrt", root)
+        negated = neg(negated)
+    assert simplify(root) is power(x, div(Num(1), Num(2 ** 1000)))
+    assert simplify(negated) is x
 
 
 def test_huge_power_is_not_expanded():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 
 import click
 
@@ -131,8 +132,8 @@ def descend_command(expr, start, lr, steps, tol, wrt, vars_, json_, plain, color
     if not 1 <= steps <= 1_000_000:
         raise UsageError(f"--steps {steps}: the number of steps must be from 1 to 1,000,000")
     tolerance = None if tol is None else point_value(tol, f"--tol {tol}")
-    if tolerance is not None and not 0 <= tolerance <= 1e300:
-        raise UsageError(f"--tol {tol}: the tolerance must be a number from 0 to 1e300")
+    if tolerance is not None and not 0 <= tolerance <= sys.float_info.max:
+        raise UsageError(f"--tol {tol}: the tolerance must be a number from 0 to 1.7e308")
     wrts_given = split_names(wrt)
     names = split_names([vars_]) + point.names + wrts_given
 

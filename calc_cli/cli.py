@@ -206,6 +206,20 @@ def cli() -> None:
     """
 
 
+def point_words(values) -> str:
+    """``x = 1, y = 2``: a point in words, for messages."""
+    from .numbers import format_value
+
+    return ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())
+
+
+def undefined_message(exc, values) -> str:
+    """Where f itself has no value: the evaluator's message, which names the point already."""
+    if "undefined" in exc.message or "=" in exc.message:
+        return exc.message
+    return f"undefined at {point_words(values)}: {exc.message}"
+
+
 def has_decimal(e) -> bool:
     from .expr import Num
 

@@ -121,3 +121,61 @@ def test_ctrl_c_exits_130_without_a_traceback():
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert b"Traceback" not in err
+
+
+def _capture(show, *args, width=72):
+    console = make_console(color=False, width=width)
+    with console.capture() as capture:
+        show(console, *args)
+    return capture.get().splitlines()
+
+
+def test_grad_view_exact_text():
+    from calc_cli.multivar import gradient, gradient_at
+    from calc_cli.render.terminal import show_grad
+
+    parsed = parse_with_notes("x^2 + 3*x*y + y^2")
+    point = {"x": Fraction(1), "y": Fraction(2)}
+    lines = _capture(show_grad, parsed, ["x", "y"], gradient(parsed.expr, ["x", "y"]), point,
+                     gradient_at(parsed.expr, ["x", "y"], point), Fraction(1, 10), False,
+                     (None, None, None))
+    assert lines == [
+        "╭─ ∇ x² + 3x·y + y² ──────────────────────────────────────────╮",
+        "│                 at x = 1, y = 2                             │",
+        "│ ∂f/∂x  2x + 3y                8                             │",
+        "│ ∂f/∂y  3x + 2y                7                             │",
+        "│                                                             │",
+        "│ |∇f|             10.63014581273465                          │",
+        "│ steepest ascent  (0.7525766947068778, 0.658504607868518)    │",
+        "│ one descent step new = old − 0.1 × ∇f:  (1, 2) → (0.2, 1.3) │",
+        "╰─────────────────────────────────────────────────────────────╯",
+    ]
+
+
+def test_explain_view_exact_text():
+    import calc_cli.cli  # noqa: F401  (registers the commands)
+    from calc_cli.commands.expressions import explanation
+    from calc_cli.render.terminal import show_explain
+
+    parsed = parse_with_notes("(x^2+1)^3")
+    top, derivative = explanation(parsed.expr, ["x"])
+    lines = _capture(show_explain, parsed, ["x"], top, derivative, None, None)
+    assert lines == [
+        "╭─ d/dx (x² + 1)³ ───────────────────────────────╮",
+        "│ d/dx (x² + 1)³                                 │",
+        "│ ├── chain rule   d/dx f(u) = f′(u)·u′          │",
+        "│ │   d/dx (x² + 1)³ = 6(x² + 1)²·x   u = x² + 1 │",
+        "│ │   ├── power rule   d/dx x^n = n·x^(n−1)      │",
+        "│ │   │   d/du u³ = 3u²                          │",
+        "│ │   └── sum rule   d/dx (u + v) = u′ + v′      │",
+        "│ │       d/dx (x² + 1) = 2x                     │",
+        "│ │       ├── power rule   d/dx x^n = n·x^(n−1)  │",
+        "│ │       │   d/dx x² = 2x                       │",
+        "│ │       └── constant rule                      │",
+        "│ │           d/dx 1 = 0                         │",
+        "│ └── simplify                                   │",
+        "│     6(x² + 1)²·x = 6x(x² + 1)²                 │",
+        "│                                                │",
+        "│ f′ = 6x(x² + 1)²                               │",
+        "╰────────────────────────────────────────────────╯",
+    ]

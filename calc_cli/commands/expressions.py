@@ -18,7 +18,9 @@ from ..cli import (
     latex_option,
     output_options,
     _silence_stdout,
+    point_words,
     run_each,
+    undefined_message,
     vars_option,
 )
 from ..errors import UsageError
@@ -243,7 +245,7 @@ def values_at(request: DiffRequest, e, wrts):
     try:
         fvalue = evaluate(e, values)
     except MathError as exc:
-        raise MathError(f"undefined at {point_words(values)}: {exc.message}", exc.subexpr) from None
+        raise MathError(undefined_message(exc, values), exc.subexpr) from None
     return values, fvalue
 
 
@@ -260,11 +262,6 @@ def derivative_value(e, derivative, values):
             f"(its derivative {to_plain(derivative)} fails there: {exc.message})",
             exc.subexpr) from None
 
-
-def point_words(values) -> str:
-    from ..numbers import format_value
-
-    return ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())
 
 
 def diff_json(text, e, wrts, derivative, values, fvalue, dvalue) -> dict:

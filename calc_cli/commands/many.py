@@ -16,11 +16,11 @@ from ..cli import (
     latex_option,
     output_options,
     run_each,
+    undefined_message,
     vars_option,
 )
 from ..errors import UsageError
 from ..points import Point, split_names
-from .expressions import point_words
 
 
 # ------------------------------------------------------------ many variables
@@ -66,8 +66,7 @@ class MultiRequest:
             try:
                 evaluate(e, values)
             except MathError as exc:
-                raise MathError(f"undefined at {point_words(values)}: {exc.message}",
-                                exc.subexpr) from None
+                raise MathError(undefined_message(exc, values), exc.subexpr) from None
         return values
 
 

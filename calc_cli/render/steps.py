@@ -7,6 +7,7 @@ The words for each rule live here (``RULE_NAMES``); the trace itself is data
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, Optional
 
 from ..expr import Add, Div, Expr, Mul, Neg, Num, Var, substitute
@@ -56,7 +57,8 @@ def formula(step: Step) -> Optional[str]:
     if step.rule in _SELF_EVIDENT:
         return None
     text = FORMULAS.get(step.rule)
-    return text.split(" (")[0] if text else None
+    # Drop a closing remark such as "(n factors: …)", keeping brackets of the formula itself.
+    return re.sub(r" \([^()]* [^()]*\)$", "", text) if text else None
 
 
 def grouped(e: Expr, printer: Callable[[Expr], str]) -> str:

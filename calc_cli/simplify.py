@@ -126,7 +126,7 @@ def _is_integer(e: Expr) -> TypeGuard[Num]:
 
 def _divides_by_zero(b: Expr, e: Expr) -> bool:
     """Whether b^e is 0 to a negative power."""
-    return b is ZERO and isinstance(e, Num) and e.value < 0
+    return b is ZERO and isinstance(e, Num) and e.value.numerator < 0
 
 
 def _base_exp(f: Expr) -> tuple[Expr, Expr]:
@@ -443,7 +443,7 @@ class _Canon:
                 coeff = _times(coeff, f)
             elif isinstance(f, Mul):
                 queue.extendleft(reversed(f.terms))
-            elif isinstance(f, Add) and all(_coefficient(t).value < 0 for t in f.terms):
+            elif isinstance(f, Add) and all(_coefficient(t).value.numerator < 0 for t in f.terms):
                 coeff = _times(coeff, MINUS_ONE)  # (-u - v)·w = -(u + v)·w
                 queue.appendleft(self.negated(f))
             else:
@@ -545,7 +545,7 @@ class _Canon:
         if _is_integer(e):
             return self.mul([self.pow(f, e) for f in b.terms])
         c = b.terms[0]
-        if isinstance(c, Num) and c.value > 0 and isinstance(e, Num):
+        if isinstance(c, Num) and c.value.numerator > 0 and isinstance(e, Num):
             root = self._number_power(c, e)
             if isinstance(root, Num):
                 return self.mul([root, self.pow(self.product(ONE, b.terms[1:]), e)])
@@ -555,7 +555,7 @@ class _Canon:
         """(-u - v)^n = (-1)^n·(u + v)^n for an integer n."""
         if not (isinstance(b, Add) and _is_integer(e)):
             return None
-        if not all(_coefficient(t).value < 0 for t in b.terms):
+        if not all(_coefficient(t).value.numerator < 0 for t in b.terms):
             return None
         sign = MINUS_ONE if e.value.numerator % 2 else ONE
         return self.mul([sign, self.pow(self.negated(b), e)])
@@ -591,10 +591,10 @@ class _Canon:
     def positive_part(self, u: Expr) -> Expr | None:
         """v when u = -v visibly (a negative coefficient, or every term negative), else None."""
         if isinstance(u, Num):
-            return _num(-u.value, u.decimal) if u.value < 0 else None
-        if isinstance(u, Mul) and _coefficient(u).value < 0:
+            return _num(-u.value, u.decimal) if u.value.numerator < 0 else None
+        if isinstance(u, Mul) and _coefficient(u).value.numerator < 0:
             return self.mul([MINUS_ONE, u])
-        if isinstance(u, Add) and all(_coefficient(t).value < 0 for t in u.terms):
+        if isinstance(u, Add) and all(_coefficient(t).value.numerator < 0 for t in u.terms):
             return self.negated(u)
         return None
 
@@ -624,7 +624,7 @@ def _order_terms(terms: list[Expr]) -> list[Expr]:
     then the first positive term moves to the front: 1 - x, not -x + 1."""
     if all(_monomial_degrees(t) is not None for t in terms):
         terms = sorted(terms, key=_degree_key)
-    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).value > 0), 0)
+    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).value.numerator > 0), 0)
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
 
 
@@ -635,7 +635,7 @@ def _monomial_degrees(t: Expr) -> dict[str, int] | None:
         if isinstance(f, Num):
             continue
         base, exp = _base_exp(f)
-        if not (isinstance(base, Var) and _is_integer(exp) and exp.value > 0):
+        if not (isinstance(base, Var) and _is_integer(exp) and exp.value.numerator > 0):
             return None
         degrees[base.name] = int(exp.value)
     return degrees
@@ -650,7 +650,7 @@ def _degree_key(t: Expr) -> tuple:
 def _positive(u: Expr) -> bool:
     """Whether u > 0 wherever it is defined, as far as its shape shows: 2, pi, e^x, 3^y."""
     if isinstance(u, Num):
-        return u.value > 0
+        return u.value.numerator > 0
     if isinstance(u, Const):
         return True
     if isinstance(u, Func):
@@ -661,7 +661,7 @@ def _positive(u: Expr) -> bool:
 def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
     """Whether u ≥ 0 wherever it is defined, as far as its shape shows."""
     if isinstance(u, Num):
-        return u.value >= 0
+        return u.value.numerator >= 0
     if isinstance(u, Const):
         return True
     if isinstance(u, Func):
@@ -692,7 +692,7 @@ def _cbrt(c: _Canon, u: Expr) -> Expr | None:
             return _num(root, u.decimal)
         outside, inside = _perfect_power_part(abs(u.value), 3)
         if outside != 1:
-            sign = -1 if u.value < 0 else 1
+            sign = -1 if u.value.numerator < 0 else 1
             return c.mul([_num(Fraction(sign * outside), u.decimal), c.func("cbrt", [_num(inside)])])
     if isinstance(u, Pow) and _is_integer(u.right) and u.right.value.numerator % 3 == 0:
         return c.pow(u.left, Num(u.right.value / 3))
@@ -754,14 +754,14 @@ def _log_base(c: _Canon, u: Expr, b: Expr) -> Expr | None:
 
 
 def _positive_constant(a: Expr) -> bool:
-    return isinstance(a, Const) or (isinstance(a, Num) and a.value > 0)
+    return isinstance(a, Const) or (isinstance(a, Num) and a.value.numerator > 0)
 
 
 def _exact_log(u: Expr, b: Expr) -> Num | None:
     """log_b(u) for numbers when it is rational: log10(1000) = 3."""
     if not (isinstance(u, Num) and isinstance(b, Num)):
         return None
-    if u.value <= 0 or b.value <= 0 or b.value == 1:
+    if u.value.numerator <= 0 or b.value.numerator <= 0 or b.value == 1:
         return None
     k = exact_log(u.value, b.value)
     return None if k is None else _num(k)
@@ -874,9 +874,9 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
     below: list[Expr] = []
     for f in factors:
         base, exp = _base_exp(f)
-        if isinstance(exp, Num) and exp.value < 0:
+        if isinstance(exp, Num) and exp.value.numerator < 0:
             below.append(_show_power(base, _num(-exp.value, exp.decimal), shown))
-        elif base is not E and _coefficient(exp).value < 0 and _positive(base):
+        elif base is not E and _coefficient(exp).value.numerator < 0 and _positive(base):
             below.append(power(shown[base], _show_negated(exp, shown)))  # 2^(-x) → 1/2^x
         else:
             above.append(_show_power(base, exp, shown))
@@ -891,7 +891,7 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
     result = mul(*above) if above else ONE
     if below:
         result = div(result, mul(*below))
-    return neg(result) if coeff.value < 0 else result
+    return neg(result) if coeff.value.numerator < 0 else result
 
 
 def _show_negated(exp: Expr, shown: dict[Expr, Expr]) -> Expr:

@@ -31,9 +31,20 @@ class ParseError(CalcError):
         self.column = column
 
     def caret(self) -> str:
-        """The input and a caret under the offending column, as two lines."""
-        line = self.text.replace("\t", " ")
-        return f"  {line}\n  {' ' * (self.column - 1)}^"
+        """The input and a caret under the offending column, as two lines.
+
+        A long input is cut to a window around the column, marked with … at the cuts.
+        """
+        line = self.text.replace("\t", " ").replace("\n", " ")
+        column = self.column
+        if len(line) > 100:
+            start = max(0, column - 50)
+            end = min(len(line), start + 100)
+            head = "…" if start > 0 else ""
+            tail = "…" if end < len(line) else ""
+            line = head + line[start:end] + tail
+            column = column - start + len(head)
+        return f"  {line}\n  {' ' * (column - 1)}^"
 
 
 class UsageError(CalcError):

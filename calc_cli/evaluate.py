@@ -593,7 +593,11 @@ def _guarded(fast: Callable[..., float], e: Expr, names: list[str]) -> Callable[
 
 def _slow_path(e: Expr, names: list[str], point: Sequence[float]) -> float:
     """Floats failed: ``evaluate`` raises the precise error (or, rarely, succeeds)."""
-    return float(evaluate(e, {name: float(v) for name, v in zip(names, point, strict=True)}))
+    value = evaluate(e, {name: float(v) for name, v in zip(names, point, strict=True)})
+    try:
+        return float(value)
+    except OverflowError:  # an exact value beyond the float range
+        raise _located(Overflow(), e, dict(zip(names, point))) from None
 
 
 def _real_power(b: float, e: float) -> float:

@@ -57,6 +57,7 @@ GREEK_LETTERS = dict(zip("αβγδεζηθικλμνξορστυφχψω", GREEK
 GREEK_LETTERS.update({"π": "pi", "ς": "sigma"})
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 MAX_DECIMAL_EXPONENT = 4000
+MAX_NUMBER_LENGTH = 100_000
 
 _SUFFIXED = re.compile(r"^([^\W\d_]+)([\d_].*)$")
 
@@ -389,6 +390,9 @@ def _apply_power(name_tok: Token, exponent: Expr, arg: Expr) -> Expr:
 
 def _number(tok: Token) -> Num:
     text = str(tok)
+    if len(text) > MAX_NUMBER_LENGTH:  # int <-> str is quadratic in the number of digits
+        raise _error_at(f"number with {len(text):,} digits is too long "
+                        f"(at most {MAX_NUMBER_LENGTH:,})", tok)
     mantissa, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
         raise _error_at(f"number {text} is out of range (exponent beyond ±{MAX_DECIMAL_EXPONENT})", tok)

@@ -148,6 +148,8 @@ def _perfect_power_part(v: Fraction, q: int) -> tuple[int, Fraction]:
     if v.denominator != 1 or v <= 1 or v.numerator.bit_length() > SURD_BITS:
         return 1, v
     n, k, d = v.numerator, 1, 2
+    if q > n.bit_length():  # then 2^q > n already: no q-th power divides n
+        return 1, v
     while d <= SURD_TRIALS and d ** q <= n:
         while n % d ** q == 0:
             n //= d ** q

@@ -243,3 +243,18 @@ def test_high_order_derivative_of_abs_ends():
 def test_product_of_twenty_thousand_equal_factors():
     text = "*".join(["x"] * 20_000)
     assert ok(calc("diff", "-", stdin=text)) == "20000*x^19999\n"
+
+
+# 1,000,000 digits on standard input: parse 26 s, eval 27 s, parse --json 28 s (int() 6 s and
+# str() 15 s of it: both quadratic in CPython 3.11). 300,000 digits: about 2 s.
+def test_a_megabyte_number_ends():
+    proc = calc("parse", "-", stdin="9" * 1_000_000 + "\n", timeout=6)
+    assert proc.returncode in (0, 2)
+
+
+# diff 10^(1/10^9): 8.5 s; 10^(1/10^10): MemoryError after 20 s in 2 GB; 10^(1/10^12): no end.
+# diff √√…√10 (a constant, 30 roots): 17 s; 35 roots: no end. parse and eval: 0.3 s.
+@pytest.mark.parametrize("text", ["10^(1/10^12)", "√" * 40 + "10"])
+def test_a_root_of_huge_index_simplifies(text):
+    proc = calc("diff", text, "--wrt", "x", timeout=5, memory=1 << 30)
+    assert proc.returncode == 0 and proc.stdout == "0\n"

@@ -208,3 +208,12 @@ def test_long_sums_and_deep_nesting_parse():
         assert e.name == "sin"
         e = e.arg
     assert e is x
+
+
+def test_a_long_input_shows_a_window_around_the_column():
+    text = "x+" * 200 + ")" + "+x" * 200
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    shown, caret = info.value.caret().splitlines()
+    assert len(shown) < 110 and shown.startswith("  …") and shown.endswith("…")
+    assert shown[caret.index("^")] == ")"

@@ -401,6 +401,9 @@ def _number(tok: Token) -> Num:
 
 
 def _superscript(tok: Token) -> Num:
+    if len(tok) > MAX_NUMBER_LENGTH:  # like a long number: int <-> str is quadratic
+        raise _error_at(f"exponent with {len(tok):,} digits is too long "
+                        f"(at most {MAX_NUMBER_LENGTH:,})", tok)
     return Num(int(str(tok).translate(SUPERSCRIPTS)))
 
 

@@ -5,7 +5,7 @@
     Add<6*x + 2>
 
 ``parse``, ``simplify`` and ``evaluate`` share their names with their modules,
-so they are imported here (cheaply: lark itself loads at the first parse); the
+so they are imported here (cheaply: none of them imports a library); the
 other names are re-exported lazily (PEP 562).
 """
 

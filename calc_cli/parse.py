@@ -1,25 +1,19 @@
-"""Text to ``Expr``. The only module that imports lark.
+"""Text to ``Expr``.
 
-The grammar (``grammar/calc.lark``, shipped inside the package) is compiled
-once and cached by lark; the transformer runs inside the LALR parser, so no
-parse tree is built. Letter runs are classified and split by ``NameSplitter``,
-a lark post-lexer, so that the grammar sees ``sin x y`` for ``sinxy``.
+The grammar (``grammar/calc.lark``) is compiled by lark into tables ahead of
+time (``grammar/generate.py``); ``lalr.py`` runs them, calling ``Build``'s
+methods as rules are reduced, so no parse tree is built. Letter runs are classified and split by ``NameSplitter``,
+a post-lexer, so that the grammar sees ``sin x y`` for ``sinxy``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
-
+from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import ParseError
-
-if TYPE_CHECKING:
-    from lark import Lark
-    from lark.exceptions import UnexpectedInput
 from .expr import (
     CONSTANTS,
     FUNCTIONS,
@@ -35,17 +29,7 @@ from .expr import (
     neg,
     power,
 )
-
-def _grammar_path() -> str:
-    """Inside an installed package, or beside it in a source checkout."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    installed = os.path.join(here, "grammar", "calc.lark")
-    if os.path.exists(installed):
-        return installed
-    return os.path.join(os.path.dirname(here), "grammar", "calc.lark")
-
-
-GRAMMAR_PATH = _grammar_path()
+from .lalr import Parser, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, lex
 
 FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "σ": "sigmoid"}
 INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
@@ -107,11 +91,8 @@ def parse_with_notes(
     _ctx = _Context(text, frozenset(variables), frozenset(functions))
     if not text.strip():
         raise ParseError("empty expression: nothing to read", text, 1)
-    parser = _parser()
-    from lark.exceptions import UnexpectedInput
-
     try:
-        expr = parser.parse(text)
+        expr = _parser().parse(text)
     except ParseError:
         raise
     except UnexpectedInput as exc:
@@ -122,39 +103,28 @@ def parse_with_notes(
 
 
 # ----------------------------------------------------------- the parser
-# lark is imported when the first expression is parsed, not when this module is
-# imported: `calc --help` and the package's public API do not pay for it.
-_PARSER: Optional["Lark"] = None
-Token: Any = None
+class _TextParser:
+    """Tokens, split names, then the automaton calling ``Build``."""
+
+    def __init__(self) -> None:
+        self.automaton = Parser(Build())
+
+    def parse(self, text: str) -> Expr:
+        return self.automaton.parse(NameSplitter().process(lex(text)))
 
 
-def _parser() -> "Lark":
-    global _PARSER, Token
+_PARSER: Optional[_TextParser] = None
+
+
+def _parser() -> _TextParser:
+    global _PARSER
     if _PARSER is None:
-        import lark
-
-        Token = lark.Token
-        _PARSER = lark.Lark(
-            _read(GRAMMAR_PATH),
-            parser="lalr",
-            lexer="basic",
-            postlex=NameSplitter(),
-            transformer=Build(),
-            cache=True,
-            maybe_placeholders=False,
-        )
+        _PARSER = _TextParser()
     return _PARSER
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
 
 
 class NameSplitter:
     """Post-lexer: turns each NAME token into FUNC, CONST and NAME tokens."""
-
-    always_accept = ("NAME",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         for tok in stream:
@@ -422,9 +392,7 @@ _OPERAND = {"NUMBER", "NAME", "FUNC", "CONST", "LPAR"}
 _OPERATORS = {"PLUS", "MINUS", "TIMES", "DIVIDE", "POWER"}
 
 
-def _friendly(exc: "UnexpectedInput", text: str) -> ParseError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-
+def _friendly(exc: UnexpectedInput, text: str) -> ParseError:
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         return ParseError(f"unexpected character {char!r}", text, exc.column)

@@ -23,10 +23,10 @@ def test_importing_the_cli_loads_neither_lark_nor_rich():
     assert out.stdout.strip() == "[]"
 
 
-def test_a_plain_diff_does_not_import_rich_or_plotext():
+def test_a_plain_diff_imports_neither_lark_nor_rich_nor_plotext():
     code = ("import sys\nfrom calc_cli.cli import main\nsys.argv = ['calc', 'diff', 'x^2', '--at', '3']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('rich', 'plotext', 'sympy') if m in sys.modules), file=sys.stderr)")
+            "print(sorted(m for m in ('lark', 'rich', 'plotext', 'sympy') if m in sys.modules), file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.stdout == "6\n"
     assert out.stderr.strip() == "[]"

@@ -121,14 +121,21 @@ def _feed(token: Token, states: list[int], values: list[Any], actions, rules) ->
             values.append(token)
             return None
         rule = rules[~action]
-        size = rule.size
-        children = values[-size:]
-        del states[-size:]
-        del values[-size:]
-        value = rule.reduce(children)
-        goto = actions[states[-1]][rule.origin]
-        states.append(goto)
-        values.append(value)
+        if rule.unit:  # most reductions (atom -> power -> unary -> product -> sum) pass a value on
+            goto = states[-1] = actions[states[-2]][rule.origin]
+            value = values[-1]
+        else:
+            size = rule.size
+            if size:
+                children = values[-size:]
+                del states[-size:]
+                del values[-size:]
+            else:
+                children = []
+            value = rule.reduce(children)
+            goto = actions[states[-1]][rule.origin]
+            states.append(goto)
+            values.append(value)
         if kind == "$END" and goto == tables.END_STATE:
             return value
 
@@ -136,7 +143,7 @@ def _feed(token: Token, states: list[int], values: list[Any], actions, rules) ->
 class _Rule:
     """One grammar rule: how many symbols it pops and what its builder method receives."""
 
-    __slots__ = ("origin", "size", "keep", "expand1", "callback", "plain")
+    __slots__ = ("origin", "size", "keep", "expand1", "callback", "plain", "unit")
 
     def __init__(self, row: tuple, builder: Any) -> None:
         origin, name, expand1, keep = row
@@ -145,6 +152,7 @@ class _Rule:
         self.keep = keep
         self.expand1 = expand1
         self.plain = all(k == "keep" for k in keep)
+        self.unit = expand1 and keep == ("keep",)
         # lark's helper rules (for `*` and `?`) have no method: their children are spliced.
         self.callback = getattr(builder, name, None) if not name.startswith("_") else None
         if self.callback is None and not name.startswith("_") and not expand1:

@@ -9,7 +9,6 @@ a post-lexer, so that the grammar sees ``sin x y`` for ``sinxy``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -46,17 +45,29 @@ MAX_NUMBER_LENGTH = 100_000
 _SUFFIXED = re.compile(r"^([^\W\d_]+)([\d_].*)$")
 
 
-@dataclass
 class Parsed:
     """An expression and what says how ambiguous input was read.
 
     ``implicit`` lists the juxtaposed products (2x, x sin x) as expressions, so
     that each view can print them its own way; ``notes`` holds the rest.
+    (A plain class, not a dataclass: building dataclasses costs start-up time.)
     """
 
-    expr: Expr
-    notes: list[str] = field(default_factory=list)
-    implicit: list[Expr] = field(default_factory=list)
+    __slots__ = ("expr", "notes", "implicit")
+
+    def __init__(self, expr: Expr, notes: Optional[list[str]] = None,
+                 implicit: Optional[list[Expr]] = None) -> None:
+        self.expr = expr
+        self.notes = notes if notes is not None else []
+        self.implicit = implicit if implicit is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Parsed):
+            return NotImplemented
+        return (self.expr, self.notes, self.implicit) == (other.expr, other.notes, other.implicit)
+
+    def __repr__(self) -> str:
+        return f"Parsed(expr={self.expr!r}, notes={self.notes!r}, implicit={self.implicit!r})"
 
     def all_notes(self, printer: Callable[[Expr], str]) -> list[str]:
         """Every note in words, the implicit products printed by ``printer``."""
@@ -67,13 +78,18 @@ class Parsed:
         return notes
 
 
-@dataclass
 class _Context:
-    text: str = ""
-    variables: frozenset[str] = frozenset()
-    functions: frozenset[str] = frozenset()
-    notes: list[str] = field(default_factory=list)
-    implicit: list[Expr] = field(default_factory=list)
+    """What the post-lexer and the builder need to know about the input being parsed."""
+
+    __slots__ = ("text", "variables", "functions", "notes", "implicit")
+
+    def __init__(self, text: str = "", variables: frozenset[str] = frozenset(),
+                 functions: frozenset[str] = frozenset()) -> None:
+        self.text = text
+        self.variables = variables
+        self.functions = functions
+        self.notes: list[str] = []
+        self.implicit: list[Expr] = []
 
 
 _ctx = _Context()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import click
 
@@ -40,15 +40,16 @@ class Output:
         self.color = color
         self.status = EXIT_OK
         self._console = None
+        self.meter: Optional[BatchMeter] = None  # a batch's progress line, if it may show one
 
     @classmethod
     def choose(cls, json_: bool, latex: bool, plain: bool, color: Optional[bool]) -> "Output":
         if json_:
             return cls("json")
         if latex:
-            return cls("latex")
+            return cls("latex", color)  # colour still matters to a progress line on stderr
         if plain or not _stdout_is_terminal():
-            return cls("plain")
+            return cls("plain", color)
         return cls("terminal", color)
 
     @property
@@ -76,7 +77,13 @@ class Output:
                 body["column"] = error.column
             self.json({"input": text, "error": body})
             return
-        click.echo(f"calc: {describe_error(error)}", err=True)
+        self.warn(f"calc: {describe_error(error)}")
+
+    def warn(self, message: str) -> None:
+        """A message on stderr, above the progress line when one is showing."""
+        if self.meter is not None and self.meter.say(message):
+            return
+        click.echo(message, err=True)
 
 
 def describe_error(error: CalcError) -> str:
@@ -120,12 +127,12 @@ def at_option(func: Callable) -> Callable:
 
 
 # ------------------------------------------------------------------ inputs
-def inputs(expr: str) -> Iterator[str]:
+def inputs(expr: str, stdin: Optional[Iterable[str]] = None) -> Iterator[str]:
     """The expression itself, or with '-' one per line of standard input."""
     if expr != "-":
         yield expr
         return
-    for raw in sys.stdin:
+    for raw in sys.stdin if stdin is None else stdin:
         line = raw.strip()
         if line and not line.startswith("#"):
             yield line
@@ -133,8 +140,9 @@ def inputs(expr: str) -> Iterator[str]:
 
 def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
     batch = expr == "-"
+    meter = out.meter = BatchMeter(out) if batch and progress_wanted(out.mode) else None
     try:
-        for text in inputs(expr):
+        for text in inputs(expr, meter.read(sys.stdin) if meter is not None else None):
             try:
                 handle(text)
             except CalcError as error:
@@ -143,11 +151,133 @@ def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
                     out.line("")
             except RecursionError:
                 out.fail(text, UsageError("expression nested too deeply"))
+            if meter is not None:
+                meter.tick()
     except BrokenPipeError:
         # The reader went away (`calc … | head -1`): stop quietly, as Unix tools do.
         _silence_stdout()
         sys.exit(EXIT_OK)
+    finally:
+        if meter is not None:
+            meter.close()
     sys.exit(out.status)
+
+
+# ---------------------------------------------------------------- progress
+PROGRESS_DELAY = 0.5  # seconds: a batch shorter than this never shows a progress line
+PROGRESS_EVERY = 0.2  # seconds between redraws: each costs a few ms, so at most ~2% of the time
+
+
+def progress_wanted(mode: str, stdin=None, stdout=None, stderr=None, environ=None) -> bool:
+    """Whether a batch on stdin may show its progress on stderr (the streams default to sys's).
+
+    Only for a person watching a terminal who sees nothing else move: stderr is a
+    terminal that can redraw a line (not ``TERM=dumb``) and the output is not JSON;
+    stdin is not a terminal (someone typing sets the pace); stdout is not a terminal
+    (the answers scrolling by are the progress) and not a pipe or socket (its reader,
+    ``less`` or ``head``, may be drawing on the same terminal). What is left is stdout
+    redirected to a file or /dev/null: ``calc diff - < in.txt > out.txt``.
+    """
+    environ = os.environ if environ is None else environ
+    if mode == "json" or environ.get("TERM") == "dumb":
+        return False
+    stdin, stdout, stderr = (stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
+    return (_is_terminal(stderr) and not _is_terminal(stdin) and not _is_terminal(stdout)
+            and not _is_pipe(stdout))
+
+
+def _fileno(stream) -> Optional[int]:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError):  # CliRunner's streams have no descriptor
+        return None
+
+
+def _is_terminal(stream) -> bool:
+    fd = _fileno(stream)
+    return fd is not None and os.isatty(fd)
+
+
+def _is_pipe(stream) -> bool:
+    import stat
+
+    fd = _fileno(stream)
+    if fd is None:
+        return True  # not a real file: treat it as a program reading us
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return True
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+class BatchMeter:
+    """Counts the lines of a batch; once it has run PROGRESS_DELAY seconds, shows them on stderr.
+
+    Rich is imported only then, so a short batch, or any batch that is not
+    watched (see ``progress_wanted``), never pays for it. When stdin is a regular
+    file its size is known, so the line shows how far through it the batch is
+    (counting the bytes of the lines read: the file offset runs a buffer ahead).
+    """
+
+    def __init__(self, out: Output):
+        import time
+
+        self._clock = time.monotonic
+        self._color = out.color
+        self.lines = 0  # input lines handled
+        self.consumed = 0  # bytes of stdin read
+        self.started = self._clock()
+        self._due = self.started + PROGRESS_DELAY
+        self._bar = None
+        self._total = _stdin_left()  # before any of it is read
+
+    def read(self, stdin: Iterable[str]) -> Iterator[str]:
+        """The lines of stdin, counting their bytes."""
+        for raw in stdin:
+            self.consumed += len(raw.encode("utf-8", "replace"))
+            yield raw
+
+    def tick(self) -> None:
+        """One more input line done; redraw at most every PROGRESS_EVERY seconds."""
+        self.lines += 1
+        now = self._clock()
+        if now < self._due:
+            return
+        self._due = now + PROGRESS_EVERY
+        if self._bar is None:
+            from .render.terminal import BatchProgress
+
+            context = click.get_current_context(silent=True)
+            self._bar = BatchProgress(context.info_name if context else "calc", self._color,
+                                      self._total)
+        self._bar.update(self.lines, self.lines / max(now - self.started, 1e-9), self.consumed)
+
+    def say(self, message: str) -> bool:
+        """Print ``message`` above the progress line; False when no line is showing."""
+        if self._bar is None:
+            return False
+        self._bar.say(message)
+        return True
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _stdin_left() -> Optional[int]:
+    """The bytes left to read when stdin is a regular file (``< in.txt``), else None."""
+    import stat
+
+    fd = _fileno(sys.stdin)
+    try:
+        info = os.fstat(fd) if fd is not None else None
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return None
+        return max(0, info.st_size - os.lseek(fd, 0, os.SEEK_CUR))  # `(read a; calc …) < f`
+    except OSError:
+        return None
 
 
 # --------------------------------------------------------------- commands

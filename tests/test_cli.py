@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -151,6 +152,143 @@ def test_batch_json_gives_one_object_per_line():
     objs = [json.loads(line) for line in lines(result)]
     assert objs[0]["value"] == 2
     assert objs[1]["error"]["kind"] == "math"
+
+
+# --------------------------------------------------------------- progress
+class RecordedBar:
+    """Stands in for render.terminal.BatchProgress: records what the batch asked it to show."""
+
+    made: ClassVar[list["RecordedBar"]] = []
+
+    def __init__(self, command, color, total):
+        self.command, self.color, self.total = command, color, total
+        self.updates, self.said, self.closed = [], [], False
+        RecordedBar.made.append(self)
+
+    def update(self, lines, rate, position):
+        assert rate > 0
+        self.updates.append((lines, position))
+
+    def say(self, message):
+        self.said.append(message)
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def watched(monkeypatch):
+    """As if stderr were a terminal and stdout a file, with no delay before the progress line."""
+    import calc_cli.cli as cli_module
+    from calc_cli.render import terminal
+
+    RecordedBar.made = []
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: stream is sys.stderr)
+    monkeypatch.setattr(cli_module, "_is_pipe", lambda stream: False)
+    monkeypatch.setattr(cli_module, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(cli_module, "PROGRESS_EVERY", 0)
+    monkeypatch.setattr(terminal, "BatchProgress", RecordedBar)
+    return RecordedBar.made
+
+
+WATCHED = {"TERM": "xterm-256color"}
+
+
+def test_a_watched_batch_counts_its_lines_and_bytes(watched):
+    result = run("diff", "-", "--no-color", input="x^2\nx^3\n# a comment\n\nsin x\n",
+                 env=WATCHED)
+    assert result.exit_code == 0
+    assert result.stdout == "2*x\n3*x^2\ncos(x)\n"  # the answers are untouched
+    assert result.stderr == ""
+    [bar] = watched
+    assert (bar.command, bar.color, bar.total) == ("diff", False, None)
+    assert bar.updates == [(1, 4), (2, 8), (3, 27)]  # lines answered, bytes of stdin read
+    assert bar.closed
+
+
+def test_messages_print_through_the_progress_line(watched):
+    result = run("eval", "-", input="1+1\n2 +\n", env=WATCHED)
+    assert result.exit_code == 2
+    assert result.stdout == "2\n\n"
+    assert result.stderr == ""  # not written under the line, where it would be drawn over
+    [bar] = watched
+    assert bar.said == [("calc: syntax error at column 4: the input ended too soon: expected a "
+                         "number, a variable, a function or '('\n  2 +\n     ^")]
+
+
+@pytest.mark.parametrize("args, env", [
+    (["diff", "-", "--json"], WATCHED),         # JSON is for programs
+    (["diff", "x^2"], WATCHED),                 # not a batch
+    (["diff", "-"], {"TERM": "dumb"}),          # a terminal that cannot redraw a line
+])
+def test_no_progress_line_for_json_single_inputs_or_a_dumb_terminal(watched, args, env):
+    result = run(*args, input="x^2\nx^3\n", env=env)
+    assert result.exit_code == 0
+    assert watched == []
+
+
+def test_a_short_batch_shows_no_progress(watched, monkeypatch):
+    import calc_cli.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "PROGRESS_DELAY", 3600)
+    assert run("diff", "-", input="x^2\n" * 50, env=WATCHED).exit_code == 0
+    assert watched == []
+
+
+def test_cli_runner_streams_are_never_watched():
+    """Without the fixture: CliRunner's streams are not terminals, as a pipe is not."""
+    result = run("diff", "-", input="x^2\n", env=WATCHED)
+    assert (result.stdout, result.stderr) == ("2*x\n", "")
+
+
+class _Stream:
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+
+@pytest.fixture
+def streams(tmp_path):
+    """One real stream of each kind: a terminal, a pipe, a regular file, /dev/null."""
+    import pty
+
+    leader, follower = pty.openpty()
+    read_end, write_end = os.pipe()
+    file_fd = os.open(tmp_path / "out.txt", os.O_WRONLY | os.O_CREAT)
+    null_fd = os.open(os.devnull, os.O_WRONLY)
+    yield {"tty": _Stream(follower), "pipe": _Stream(write_end), "file": _Stream(file_fd),
+           "null": _Stream(null_fd), "none": object()}
+    for fd in (leader, follower, read_end, write_end, file_fd, null_fd):
+        os.close(fd)
+
+
+PROGRESS_RULE = [
+    # mode, stdin, stdout, stderr, shown?
+    ("plain", "file", "file", "tty", True),     # calc diff - < in.txt > out.txt
+    ("plain", "pipe", "null", "tty", True),     # yes x^2 | calc diff - > /dev/null
+    ("latex", "file", "file", "tty", True),
+    ("json", "file", "file", "tty", False),     # never with --json
+    ("plain", "file", "pipe", "tty", False),    # never in a pipe: | less draws on the terminal
+    ("plain", "file", "tty", "tty", False),     # the answers scrolling by are the progress
+    ("terminal", "file", "tty", "tty", False),
+    ("plain", "tty", "file", "tty", False),     # someone typing sets the pace
+    ("plain", "file", "file", "file", False),   # 2> log.txt
+    ("plain", "file", "file", "pipe", False),
+    ("plain", "file", "none", "tty", False),    # not a real file
+]
+
+
+@pytest.mark.parametrize("mode, stdin, stdout, stderr, shown", PROGRESS_RULE)
+def test_progress_only_for_a_person_waiting_on_a_redirected_batch(streams, mode, stdin, stdout,
+                                                                  stderr, shown):
+    from calc_cli.cli import progress_wanted
+
+    assert progress_wanted(mode, streams[stdin], streams[stdout], streams[stderr],
+                           {"TERM": "xterm"}) is shown
+    assert progress_wanted(mode, streams[stdin], streams[stdout], streams[stderr],
+                           {"TERM": "dumb"}) is False
 
 
 # ------------------------------------------------------------------ parse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Optional
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -25,6 +26,25 @@ def make_console(color: Optional[bool] = None, width: Optional[int] = None) -> C
     if color:
         return Console(force_terminal=True, width=width, highlight=False)
     return Console(no_color=True, color_system=None, width=width, highlight=False)
+
+
+def print_panel(console: Console, title: str, body: list, short: str) -> None:
+    """The view in a panel whose title restates the question.
+
+    Rich cuts a title that is wider than the panel without a mark, so a title
+    too long for the terminal becomes the panel's first line (where it wraps)
+    and ``short`` names the view in the border instead.
+    """
+    if cell_len(title) > console.width - 6:  # the corners, a rule and a space each side
+        body = [Text(title, style="bold"), *body]
+        title = short
+    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+
+
+def fits(console: Console, renderable) -> bool:
+    """Whether ``renderable`` fits inside a panel at its natural width (nothing wrapped or cut)."""
+    wide = console.options.update_width(10_000)
+    return console.measure(renderable, options=wide).maximum <= console.width - 4
 
 
 def notes_view(notes) -> Optional[Text]:
@@ -92,7 +112,7 @@ def show_parse(console: Console, text: str, parsed) -> None:
     notes = notes_view(parsed)
     if notes:
         parts.append(notes)
-    console.print(Panel(Group(*parts), title=Text(text), title_align="left", expand=False))
+    print_panel(console, text, parts, "parse")
 
 
 def point_text(values: Mapping[str, object]) -> str:
@@ -109,13 +129,13 @@ def show_eval(console: Console, text: str, parsed, values, value, shown: str) ->
     notes = notes_view(parsed)
     if notes:
         body.append(notes)
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "value")
 
 
 def values_table(rows) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style=LABEL)
-    table.add_column()
+    table.add_column(overflow="fold")  # a long value wraps; none of it is cut
     for label, value in rows:
         table.add_row(label, value)
     return table
@@ -164,7 +184,7 @@ def show_diff(console: Console, parsed, wrts, derivative, values, shown) -> None
     notes = notes_view(parsed)
     if notes:
         body.append(notes)
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, operator_text(wrts, partial))
 
 
 def steps_tree(top, wrts) -> Tree:
@@ -218,7 +238,7 @@ def show_explain(console: Console, parsed, wrts, top, derivative, values, shown)
     notes = notes_view(parsed)
     if notes:
         body.append(notes)
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, operator_text(wrts, partial))
 
 
 def _partial_label(var: str, f: str = "f") -> str:
@@ -233,10 +253,10 @@ def show_grad(console: Console, parsed, wrts, grad, values, at_point, lr, decima
 
     e = parsed.expr
     table = Table(box=None, pad_edge=False, show_header=values is not None)
-    table.add_column("", style=LABEL)
-    table.add_column("")
+    table.add_column("", style=LABEL, no_wrap=True)
+    table.add_column("", overflow="fold")  # a long partial wraps; none of it is cut
     if values is not None:
-        table.add_column(f"at {point_text(values)}", style=ANSWER, justify="right")
+        table.add_column(f"at {point_text(values)}", style=ANSWER, justify="right", no_wrap=True)
     for i, (var, g) in enumerate(zip(wrts, grad)):
         row = [_partial_label(var), Text(pretty(g), style="" if values is not None else ANSWER)]
         if values is not None:
@@ -270,7 +290,7 @@ def show_grad(console: Console, parsed, wrts, grad, values, at_point, lr, decima
     if notes:
         body.append(notes)
     title = f"∇ {pretty(e)}"
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "∇f")
 
 
 def _step(old, lr, g):
@@ -285,32 +305,78 @@ def _step(old, lr, g):
 
 
 def show_matrix(console: Console, name, notes, fs, wrts, rows, values, at_rows, decimal) -> None:
-    """A Hessian or Jacobian as a table whose headers are the variables."""
+    """A Hessian or Jacobian as a grid headed by the variables, or as a list when that is too wide.
+
+    A grid whose entries would wrap inside their cells is hard to read, so when
+    either grid (the expressions, or the values at the point) is wider than the
+    terminal both become lists of labelled entries (∂²f/∂y∂x, or ∂f₂/∂x with the
+    functions named f₁, f₂, … first) whose long entries wrap across the width.
+    """
     from ..numbers import format_value
 
-    table = Table(title=None, show_lines=False, header_style=LABEL)
-    table.add_column("")
-    for var in wrts:
-        table.add_column(f"∂/∂{pretty(Var(var))}", justify="center")
-    labels = ([f"∂f/∂{pretty(Var(v))}" for v in wrts] if name == "Hessian"
-              else [pretty(f) for f in fs])
-    for label, row in zip(labels, rows):
-        table.add_row(Text(label, style=LABEL), *[Text(pretty(x)) for x in row])
-    body = [table]
-    if at_rows is not None:
-        at = Table(title=f"at {point_text(values)}", header_style=LABEL)
-        at.add_column("")
-        for var in wrts:
-            at.add_column(f"∂/∂{pretty(Var(var))}", justify="right")
-        for label, row in zip(labels, at_rows):
-            at.add_row(Text(label, style=LABEL),
-                       *[Text(format_value(v, decimal), style=ANSWER) for v in row])
-        body.append(at)
+    entries = [[Text(pretty(x)) for x in row] for row in rows]
+    values_at = None if at_rows is None else [
+        [Text(format_value(v, decimal), style=ANSWER) for v in row] for row in at_rows]
+    at = None if values is None else f"at {point_text(values)}"
+    row_labels = ([_partial_label(v) for v in wrts] if name == "Hessian"
+                  else [pretty(f) for f in fs])
+    grids = [_grid(row_labels, wrts, entries, "center")]
+    if values_at is not None:
+        grids.append(_grid(row_labels, wrts, values_at, "right", title=at))
+    if all(fits(console, grid) for grid in grids):
+        body = grids
+    else:
+        body = _entry_lists(name, fs, wrts, entries, values_at, at)
     view = notes_view(notes)
     if view:
         body.append(view)
     title = f"{name} of " + ", ".join(pretty(f) for f in fs)
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, name)
+
+
+def _grid(row_labels, wrts, cells, justify: str, title: Optional[str] = None) -> Table:
+    table = Table(title=title, header_style=LABEL)
+    table.add_column("")
+    for var in wrts:
+        table.add_column(f"∂/∂{pretty(Var(var))}", justify=justify)
+    for label, row in zip(row_labels, cells):
+        table.add_row(Text(label, style=LABEL), *row)
+    return table
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _entry_lists(name, fs, wrts, entries, values_at, at) -> list:
+    """The matrix as label-entry rows: ∂²f/∂y∂x is row x, column y (∂/∂y of ∂f/∂x)."""
+    names = [pretty(Var(v)) for v in wrts]
+    if name == "Hessian":
+        def label(i, j):
+            return f"∂²f/∂{names[i]}²" if i == j else f"∂²f/∂{names[j]}∂{names[i]}"
+        legend = []
+    else:
+        fnames = (["f"] if len(fs) == 1 else
+                  [f"f{str(i + 1).translate(_SUBSCRIPT_DIGITS)}" for i in range(len(fs))])
+
+        def label(i, j):
+            return f"∂{fnames[i]}/∂{names[j]}"
+        legend = [(fname, Text(pretty(f))) for fname, f in zip(fnames, fs)] + [("", "")]
+    cells = [(i, j) for i in range(len(entries)) for j in range(len(wrts))]
+    body = [_entries(legend + [(label(i, j), entries[i][j]) for i, j in cells])]
+    if values_at is not None:
+        body += [Text(""), Text(at, style=LABEL),
+                 _entries([(label(i, j), values_at[i][j]) for i, j in cells])]
+    return body
+
+
+def _entries(rows) -> Table:
+    """Labels and entries in two columns; an entry too long for the width wraps, never cut."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style=LABEL, no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, entry in rows:
+        table.add_row(label, entry)
+    return table
 
 
 def _short(e: Expr, limit: int = 40) -> str:
@@ -322,64 +388,181 @@ def _short(e: Expr, limit: int = 40) -> str:
 
 
 def show_backprop(console: Console, parsed, bp, decimal: bool) -> None:
-    """The graph as a table: forward values, local derivatives, adjoints; then ∂f/∂v."""
+    """The graph as a table: forward values, local derivatives, adjoints; then ∂f/∂v in full.
+
+    The table's numbers are short (``short_number``) so that the graph fits a
+    terminal; the answers below it, f and every ∂f/∂v, keep all their digits.
+    """
     from ..numbers import format_value
 
     def number(v):
         return "—" if v is None else format_value(v, decimal)
 
-    table = Table(header_style=LABEL, box=None, pad_edge=False)
-    for column, justify in (("node", "left"), ("op", "left"), ("inputs", "left"),
-                            ("computes", "left"), ("value", "right"),
-                            ("local ∂node/∂input", "left"), ("gradient ∂f/∂node", "right")):
-        table.add_column(column, justify=justify)
-    for node in bp.graph.nodes:
-        local = bp.local.get(node.id, {})
-        table.add_row(
-            node.id, node.op, " ".join(node.inputs), _short(node.expr),
-            number(bp.values[node.id]),
-            ", ".join(f"{k}: {number(v)}" for k, v in local.items()),
-            Text(number(bp.adjoints.get(node.id)), style=ANSWER if node.kind == "input" else ""))
+    def cell(v):
+        return "—" if v is None else short_number(v, decimal)
+
+    table = _graph_table(bp, cell)
+    if not _graph_fits(console, table):
+        table = _graph_list(bp, cell)
     summary = values_table([(f"∂f/∂{pretty(Var(v))}", Text(number(g), style=ANSWER))
                             for v, g in bp.gradient.items()])
     explain = Text(
         "forward: each node's value from its inputs.  backward: the output's gradient is 1; "
         "each node's gradient is Σ over its users of (user's gradient × local derivative).",
         style=NOTE)
-    body = [Text.assemble(("at ", LABEL), point_text(bp.point)), table, Text(""),
-            Text.assemble(("f = ", LABEL), (number(bp.value), ANSWER)), summary, explain]
+    body = [table, Text(""), Text.assemble(("f = ", LABEL), (number(bp.value), ANSWER)),
+            summary, explain]
+    if bp.point:  # a constant has no inputs to name
+        body.insert(0, Text.assemble(("at ", LABEL), point_text(bp.point)))
     notes = notes_view(parsed)
     if notes:
         body.append(notes)
     title = f"backpropagation through {pretty(parsed.expr)}"
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "backpropagation")
+
+
+def _graph_table(bp, cell) -> Table:
+    """One row per node: op and inputs, what it computes, value, local derivatives, gradient."""
+    table = Table(header_style=LABEL, box=None, pad_edge=False)
+    table.add_column("node", no_wrap=True)
+    table.add_column("op")
+    table.add_column("computes", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("local\n∂/∂input", no_wrap=True)
+    table.add_column("gradient\n∂f/∂node", justify="right", no_wrap=True)
+    for node in bp.graph.nodes:
+        local = bp.local.get(node.id, {})
+        table.add_row(
+            node.id, _op_text(node), _short(node.expr), cell(bp.values[node.id]),
+            "\n".join(f"{k}: {cell(v)}" for k, v in local.items()),
+            Text(cell(bp.adjoints.get(node.id)), style=ANSWER if node.kind == "input" else ""))
+    return table
+
+
+def _op_text(node) -> str:
+    """``* v1 v2``; an input or a constant is just "input" or "const": the expression names it."""
+    return " ".join([node.op if node.kind == "op" else node.kind, *node.inputs])
+
+
+def _graph_fits(console: Console, table: Table) -> bool:
+    """Whether the graph table fits once its "computes" column wraps at 12 cells."""
+    computes = table.columns[2]
+    computes.max_width = 12
+    try:
+        return fits(console, table)
+    finally:
+        computes.max_width = None
+
+
+def _graph_list(bp, cell) -> Table:
+    """The graph for a narrow terminal: each node a short paragraph that wraps."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style=LABEL, no_wrap=True)
+    table.add_column(overflow="fold")
+    for node in bp.graph.nodes:
+        text = Text.assemble(_op_text(node), "  ", (_short(node.expr), "dim"), "\n",
+                             ("value ", LABEL), cell(bp.values[node.id]), "  ",
+                             ("gradient ", LABEL),
+                             (cell(bp.adjoints.get(node.id)),
+                              ANSWER if node.kind == "input" else ""))
+        local = bp.local.get(node.id, {})
+        if local:
+            text.append("\nlocal ", style=LABEL)
+            text.append(", ".join(f"{k}: {cell(v)}" for k, v in local.items()))
+        table.add_row(node.id, text)
+    return table
+
+
+def _no_color(color: Optional[bool]) -> Optional[bool]:
+    """Rich's ``no_color`` for a stderr console: --color/--no-color, else None (NO_COLOR decides)."""
+    return None if color is None else not color
 
 
 class _Progress:
-    """A progress bar on stderr for long runs; never in a pipe or with --json."""
+    """A progress bar on stderr for a long descent; never in a pipe or with --json.
+
+    Only when stderr is a terminal that can redraw a line: redirected (``2> log``)
+    or with ``TERM=dumb`` it does nothing, where Rich would leave an empty line.
+    """
 
     def __init__(self, color: Optional[bool], total: int):
         from rich.progress import Progress
 
-        self._progress = Progress(console=Console(stderr=True, no_color=color is False),
-                                  transient=True)
-        self._task = self._progress.add_task("descending", total=total)
-        self._progress.start()
+        console = Console(stderr=True, no_color=_no_color(color))
+        self._progress = None
+        if console.is_interactive:
+            self._progress = Progress(console=console, transient=True)
+            self._task = self._progress.add_task("descending", total=total)
+            self._progress.start()
 
     def advance(self, iteration) -> None:
-        if iteration.step % 100 == 0:
+        if self._progress is not None and iteration.step % 100 == 0:
             self._progress.update(self._task, completed=iteration.step)
 
     def close(self) -> None:
-        self._progress.stop()
+        if self._progress is not None:
+            self._progress.stop()
 
 
 def progress_bar(color: Optional[bool], total: int) -> _Progress:
     return _Progress(color, total)
 
 
+class BatchProgress:
+    """A transient line on stderr for a long batch on stdin: lines done, lines per second.
+
+    ``total`` is stdin's size in bytes when it is a regular file; then the bar
+    fills as the file is read and there is a time remaining. Otherwise (a pipe)
+    the bar pulses and the time elapsed shows. Drawn only when ``update`` is
+    called (no refresh thread competes with the batch); calc's messages go
+    through ``say`` meanwhile, so that they print above the line, not into it.
+    """
+
+    def __init__(self, command: str, color: Optional[bool], total: Optional[int],
+                 console: Optional[Console] = None):
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        counts = [TextColumn("{task.fields[lines]}", markup=False),
+                  TextColumn("{task.fields[rate]}", style="dim", markup=False)]
+        if total is None:
+            columns = [*counts, TimeElapsedColumn()]
+        else:
+            columns = [TaskProgressColumn(), *counts, TimeRemainingColumn()]
+        console = console or Console(stderr=True, no_color=_no_color(color), highlight=False)
+        self._progress = Progress(TextColumn(f"calc {command}", style=LABEL, markup=False),
+                                  BarColumn(bar_width=20), *columns, console=console,
+                                  auto_refresh=False, transient=True, redirect_stdout=False,
+                                  redirect_stderr=False)
+        self._total = total
+        self._task = None
+
+    def update(self, lines: int, rate: float, position: int) -> None:
+        """Show ``lines`` done at ``rate`` per second, ``position`` bytes into stdin."""
+        fields = {"completed": lines if self._total is None else min(position, self._total),
+                  "lines": f"{lines:,} lines", "rate": f"{rate:,.0f}/s"}
+        if self._task is None:  # started with its first numbers, so it never shows blanks
+            self._task = self._progress.add_task("", total=self._total, **fields)
+            self._progress.start()
+        else:
+            self._progress.update(self._task, **fields)
+            self._progress.refresh()
+
+    def say(self, message: str) -> None:
+        self._progress.console.print(Text(message), soft_wrap=True)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
 def short_number(v, decimal: bool = False) -> str:
-    """A number for a table cell: exact when short, else six significant digits."""
+    """A number for a table cell: exact when short, else five significant digits."""
     from ..numbers import format_value
 
     text = format_value(v, decimal)
@@ -391,32 +574,18 @@ def short_number(v, decimal: bool = False) -> str:
 def show_descent(console: Console, parsed, run, decimal: bool) -> None:
     """Thinned table of iterations, the loss curve, and how the run ended."""
     from ..descent import thin
-    from ..numbers import format_value
 
-    def format_value(v, decimal):  # noqa: F811 - table cells stay narrow
-        return short_number(v, decimal)
-
-    table = Table(header_style=LABEL, box=None, pad_edge=False)
-    table.add_column("step", justify="right")
-    for v in run.vars:
-        table.add_column(pretty(Var(v)), justify="right")
-    table.add_column("f", justify="right")
-    for v in run.vars:
-        table.add_column(f"∂f/∂{pretty(Var(v))}", justify="right")
-    table.add_column("step size", justify="right")
     shown = thin(run.path, 20)
-    previous = None
-    for it in shown:
-        if previous is not None and it.step != previous + 1:
-            table.add_row("…", *[""] * (2 * len(run.vars) + 2))
-        previous = it.step
-        table.add_row(str(it.step), *[format_value(it.point[v], decimal) for v in run.vars],
-                      format_value(it.value, decimal),
-                      *[format_value(it.gradient[v], decimal) if it.gradient else "—"
-                        for v in run.vars],
-                      format_value(it.step_size, decimal))
-    body = [Text.assemble(("new = old − ", "dim"), (format_value(run.lr, True), "bold"),
+    for columns in (("gradient", "step size"), ("gradient",), ()):
+        table = _descent_table(run, shown, decimal, columns)
+        if fits(console, table):
+            break
+    body = [Text.assemble(("new = old − ", "dim"), (short_number(run.lr, True), "bold"),
                           (" × ∇f", "dim")), table]
+    left_out = {("gradient",): "step sizes", (): "gradients and step sizes"}.get(columns)
+    if left_out:
+        body.append(Text(f"(the terminal is too narrow for the {left_out}: --json has them)",
+                         style=NOTE))
     plot = _loss_plot(run, console)
     if plot:
         body += [Text(""), plot]
@@ -428,7 +597,33 @@ def show_descent(console: Console, parsed, run, decimal: bool) -> None:
     if notes:
         body.append(notes)
     title = f"gradient descent on {pretty(parsed.expr)}"
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "gradient descent")
+
+
+def _descent_table(run, shown, decimal: bool, columns) -> Table:
+    """step, the coordinates and f, then the optional ``columns``: "gradient", "step size"."""
+    table = Table(header_style=LABEL, box=None, pad_edge=False)
+    headers = ["step", *[pretty(Var(v)) for v in run.vars], "f"]
+    if "gradient" in columns:
+        headers += [f"∂f/∂{pretty(Var(v))}" for v in run.vars]
+    if "step size" in columns:
+        headers.append("step size")
+    for header in headers:  # numbers fold rather than lose digits to an ellipsis
+        table.add_column(header, justify="right", overflow="fold")
+    previous = None
+    for it in shown:
+        if previous is not None and it.step != previous + 1:
+            table.add_row("…", *[""] * (len(headers) - 1))
+        previous = it.step
+        row = [str(it.step), *[short_number(it.point[v], decimal) for v in run.vars],
+               short_number(it.value, decimal)]
+        if "gradient" in columns:
+            row += [short_number(it.gradient[v], decimal) if it.gradient else "—"
+                    for v in run.vars]
+        if "step size" in columns:
+            row.append(short_number(it.step_size, decimal))
+        table.add_row(*row)
+    return table
 
 
 def _loss_plot(run, console: Console):
@@ -468,7 +663,7 @@ def show_tangent(console: Console, parsed, t, values, decimal: bool, picture) ->
     if notes:
         body.append(notes)
     title = f"tangent to {pretty(t.expr)} at {var} = {at}"
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "tangent")
 
 
 def show_check(console: Console, parsed, var, verdict) -> None:
@@ -490,4 +685,4 @@ def show_check(console: Console, parsed, var, verdict) -> None:
                                       ("  your answer", _shown(verdict.got))]))
         if verdict.explanation:
             body.append(Text(verdict.explanation, style="yellow"))
-    console.print(Panel(Group(*body), title=Text(title), title_align="left", expand=False))
+    print_panel(console, title, body, "check")

@@ -299,11 +299,29 @@ class CalcCommand(click.Command):
                     formatter.write_dl(rows)
 
 
+# Each command and the module (in calc_cli/commands/) that defines it, in the order that
+# `calc --help` lists them, which tells a story. A command's module is imported only when
+# the command runs (or help lists it): `calc diff` does not pay for `descend`.
+COMMAND_MODULES = {
+    "parse": "expressions", "eval": "expressions", "diff": "expressions",
+    "explain": "expressions", "grad": "many", "hessian": "many", "jacobian": "many",
+    "backprop": "learning", "descend": "learning", "tangent": "learning", "check": "learning",
+}
+
+
 class CalcGroup(click.Group):
     command_class = CalcCommand
 
     def list_commands(self, ctx):
-        return list(self.commands)  # in the order they were added, which tells a story
+        return list(COMMAND_MODULES)
+
+    def get_command(self, ctx, name):
+        module = COMMAND_MODULES.get(name)
+        if module is not None and name not in self.commands:
+            from importlib import import_module
+
+            import_module(f"calc_cli.commands.{module}")  # registers its commands on `cli`
+        return self.commands.get(name)
 
     def invoke(self, ctx):
         """Core errors raised outside the per-input loop (a bad --at) end here, at the edge."""
@@ -393,8 +411,9 @@ def _silence_stdout() -> None:
         pass
 
 
-__all__ = ["cli", "main", "EXIT_MATH"]
+def all_commands() -> dict[str, click.Command]:
+    """Every command by name, in help order (for the manual page, the docs and the tests)."""
+    return {name: cli.get_command(None, name) for name in COMMAND_MODULES}
 
 
-# The commands register themselves on `cli`; imported last because they import this module.
-from .commands import expressions, learning, many  # noqa: E402,F401
+__all__ = ["cli", "main", "all_commands", "EXIT_MATH"]

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from calc_cli import __version__  # noqa: E402
-from calc_cli.cli import cli  # noqa: E402
+from calc_cli.cli import all_commands, cli  # noqa: E402
 
 DATE = "2026-11-26"
 
@@ -62,7 +62,7 @@ def option_synopsis(param: click.Option) -> str:
 def synopsis() -> list[str]:
     lines = [".B calc", ".RB [ \\-\\-version ]", ".RB [ \\-\\-help ]", ".I command",
              ".RI [ options ]", ".I EXPR"]
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         lines += [".PP", f".B calc {name}"]
         for param in command.params:
             if isinstance(param, click.Argument):
@@ -75,7 +75,7 @@ def synopsis() -> list[str]:
 
 def commands() -> list[str]:
     lines = []
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         lines += [".TP", f".B {name}"]
         lines.append(esc(" ".join(paragraphs(command.help or ""))))
     return lines
@@ -84,7 +84,7 @@ def commands() -> list[str]:
 def options() -> list[str]:
     """Every option once, with the commands that take it."""
     seen: dict[str, tuple[click.Option, list[str]]] = {}
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         for param in command.params:
             if isinstance(param, click.Option):
                 key = "/".join(param.opts + param.secondary_opts)
@@ -106,7 +106,7 @@ def options() -> list[str]:
 
 def all_examples() -> list[str]:
     lines = [".nf"]
-    for command in cli.commands.values():
+    for command in all_commands().values():
         for line in examples(command.help or ""):
             lines.append(esc(line))
     lines.append(".fi")

@@ -30,3 +30,24 @@ def test_a_plain_diff_imports_neither_lark_nor_rich_nor_plotext():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.stdout == "6\n"
     assert out.stderr.strip() == "[]"
+
+
+def test_every_command_is_listed_with_its_module():
+    """cli.COMMAND_MODULES says where each command lives; a command missing there is unreachable."""
+    import importlib
+
+    from calc_cli.cli import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"calc_cli.commands.{module}")
+    assert list(cli.commands) == list(COMMAND_MODULES)  # registered = listed, in help order
+
+
+def test_a_command_imports_only_its_own_module():
+    code = ("import sys\nfrom calc_cli.cli import main\nsys.argv = ['calc', 'diff', 'x^2']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('calc_cli.commands.')), "
+            "file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout == "2*x\n"
+    assert out.stderr.strip() == "['calc_cli.commands.expressions']"

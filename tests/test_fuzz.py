@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calc_cli.cli import cli
+from calc_cli.cli import all_commands, cli
 from calc_cli.render.plain import plain
 
 from .strategies import expressions
@@ -115,7 +115,7 @@ COMMANDS = {
     "tangent-plot": ["tangent", E, "--at", "x=1,y=-1,z=2", "--wrt", "x", "--plot"],
 }
 # A command added later (check, …) is fuzzed with its expression alone until it gets a line here.
-for _name in cli.commands:
+for _name in all_commands():
     COMMANDS.setdefault(_name, [_name, E])
 
 

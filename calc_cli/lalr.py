@@ -12,10 +12,28 @@ that both give the same results on thousands of inputs.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Optional
 
-from .grammar import tables
 
+def _load_tables():
+    """``calc_cli.grammar.tables`` when installed; grammar/tables.py in a source checkout."""
+    try:
+        from .grammar import tables
+    except ModuleNotFoundError:
+        # Run in place (python -m pytest at the repository's root imports this directory,
+        # where grammar/ sits beside calc_cli/ rather than inside it, as pyproject maps it).
+        import importlib.util
+        import os
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        path = os.path.join(root, "grammar", "tables.py")
+        spec = importlib.util.spec_from_file_location("calc_cli.grammar.tables", path)
+        tables = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tables)
+    return tables
+
+
+tables = _load_tables()
 _PATTERN = re.compile(tables.PATTERN)
 _IGNORE = frozenset(tables.IGNORE)
 _TERMINALS = frozenset(_PATTERN.groupindex) - _IGNORE
@@ -168,10 +186,16 @@ class _Rule:
         return self.callback(children)
 
     def _filter(self, children: list) -> list:
-        kept: list = []
+        kept: Optional[list] = None
         for what, child in zip(self.keep, children):
-            if what == "keep":
+            if what == "drop":
+                continue
+            if kept is None:
+                # A helper rule's list comes first in a left-recursive chain (a + b + c …):
+                # extend it in place instead of copying it, or a long sum costs O(n²).
+                kept = child if what == "splice" else [child]
+            elif what == "keep":
                 kept.append(child)
-            elif what == "splice":
+            else:
                 kept.extend(child)
-        return kept
+        return kept if kept is not None else []

@@ -1,6 +1,8 @@
 """Gradient descent: walk downhill, new point = old point − lr·∇f(old point).
 
-``descend`` records every iteration (step 0 is the start) and stops with one of:
+``Descending`` yields the iterations one at a time (step 0 is the start), so a
+million steps stream in constant memory; ``descend`` records them all in a
+``Descent``. A run stops with one of:
 
 - "converged": the gradient is small, ‖∇f‖ ≤ tol (default 1e-8). The test is on
   the gradient, not on the step size, because ‖∇f‖ = 0 is what a minimum (or any
@@ -24,8 +26,9 @@ and of its symbolic gradient, compiled once, so 10,000 steps take a fraction of 
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
@@ -60,8 +63,23 @@ class Iteration:
     step_size: Value
 
 
+class _Ending:
+    """What a run's ``status`` says about how it ended."""
+
+    status: str | None
+
+    @property
+    def converged(self) -> bool:
+        return self.status == CONVERGED
+
+    @property
+    def diverged(self) -> bool:
+        """True when the run broke off: it ran away or left the domain."""
+        return self.status in (DIVERGED, LEFT_DOMAIN)
+
+
 @dataclass(frozen=True)
-class Descent:
+class Descent(_Ending):
     """A finished run: the path, why it stopped (``status`` and a ``reason`` sentence)."""
 
     expr: Expr
@@ -81,14 +99,65 @@ class Descent:
     def steps(self) -> int:
         return len(self.path) - 1
 
-    @property
-    def converged(self) -> bool:
-        return self.status == CONVERGED
+
+class Descending(_Ending):
+    """A run of gradient descent, one iteration at a time, in memory that does not grow with it.
+
+    Creating it checks the options and computes step 0, so every error
+    (``UsageError``, ``MathError``) is raised before the first iteration is
+    shown. Iterating yields step 0, then each step; once the iteration ends,
+    ``status``, ``reason``, ``final`` and ``steps`` say how the run ended.
+    A run is taken once: iterating it again is an error.
+    """
+
+    def __init__(self, e: Expr, start: Mapping[str, Number], lr: Number, steps: int,
+                 tol: Number | None = None, wrts: Sequence[str] | None = None):
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise UsageError("the number of steps must be a whole number, 0 or more")
+        self._run = _Run(e, start, lr, tol, wrts)
+        self._most = steps
+        self.expr = e
+        self.vars = tuple(self._run.wrts)
+        self.lr, self.tol, self.fixed = self._run.lr, self._run.tol, dict(self._run.fixed)
+        self.final = self._run.first()
+        self.status: str | None = None  # set when the iteration ends
+        self.reason: str | None = None
+        self._taken = False
+
+    def __iter__(self) -> Iterator[Iteration]:
+        if self._taken:
+            raise RuntimeError("a run of gradient descent can be iterated only once")
+        self._taken = True
+        return self._iterations()
+
+    def _iterations(self) -> Iterator[Iteration]:
+        run, it = self._run, self.final
+        yield it
+        status: str | None = CONVERGED if run.small(it) else None
+        reason: str | None = None
+        while status is None and it.step < self._most:
+            outcome = run.advance(it)
+            if isinstance(outcome, _Stop):
+                status, reason = outcome
+                break
+            it = self.final = outcome
+            yield it
+            status, reason = run.verdict(it)
+        self.status, self.reason = status or MAX_STEPS, reason
+
+    def record(self, on_step: Callable[[Iteration], Any] | None = None) -> Descent:
+        """The whole run, every iteration kept, each reported to ``on_step`` as it is taken."""
+        path = []
+        for it in self:
+            path.append(it)
+            if on_step is not None:
+                on_step(it)
+        return Descent(self.expr, self.vars, self.lr, self.tol, path, self.status or MAX_STEPS,
+                       self.reason, self.fixed)
 
     @property
-    def diverged(self) -> bool:
-        """True when the run broke off: it ran away or left the domain."""
-        return self.status in (DIVERGED, LEFT_DOMAIN)
+    def steps(self) -> int:
+        return self.final.step
 
 
 def descend(e: Expr, start: Mapping[str, Number], lr: Number, steps: int,
@@ -100,28 +169,7 @@ def descend(e: Expr, start: Mapping[str, Number], lr: Number, steps: int,
     any other variable of f keeps its value from ``start``. Example: (x − 3)^2 from
     x = 0 with lr = 1/4 goes 0 → 3/2 → 9/4 → … and converges to 3.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise UsageError("the number of steps must be a whole number, 0 or more")
-    run = _Run(e, start, lr, tol, wrts)
-    path = [run.first()]
-    _tell(on_step, path[-1])
-    status: str | None = CONVERGED if run.small(path[-1]) else None
-    reason: str | None = None
-    while status is None and len(path) <= steps:
-        outcome = run.advance(path[-1])
-        if isinstance(outcome, _Stop):
-            status, reason = outcome
-            break
-        path.append(outcome)
-        _tell(on_step, outcome)
-        status, reason = run.verdict(outcome)
-    return Descent(e, tuple(run.wrts), run.lr, run.tol, path, status or MAX_STEPS, reason,
-                   dict(run.fixed))
-
-
-def _tell(on_step: Callable[[Iteration], Any] | None, it: Iteration) -> None:
-    if on_step is not None:
-        on_step(it)
+    return Descending(e, start, lr, steps, tol, wrts).record(on_step)
 
 
 class _Stop(NamedTuple):
@@ -275,9 +323,13 @@ def _small_exact(v: Value) -> bool:
 
 def _moving(e: Expr, wrts: Sequence[str] | None) -> list[str]:
     if wrts is None:
-        return natural_order(e.free_vars())
+        wrts = natural_order(e.free_vars())
     if isinstance(wrts, str) or len(set(wrts)) != len(wrts):
         raise UsageError("give the variables to descend along as a list of distinct names")
+    if not wrts:  # a constant: there is no gradient to follow
+        text = plain(e)
+        named = text if len(text) <= 40 else "the expression"
+        raise UsageError(f"{named} has no variables to descend along")
     return list(wrts)
 
 
@@ -358,20 +410,37 @@ def to_json(d: Descent, limit: int | None = None) -> dict:
     broke off); "reason" is null unless it did; "steps" counts all steps, thinned or not.
     """
     path = d.path if limit is None else thin(d.path, limit)
-    return {
-        "expr": plain(d.expr),
-        "vars": list(d.vars),
-        "lr": json_value(d.lr),
-        "tol": json_value(d.tol),
-        "fixed": _numbers(d.fixed),
-        "path": [_iteration_json(it) for it in path],
-        "final": {"point": _numbers(d.final.point), "value": json_value(d.final.value)},
-        "converged": d.converged,
-        "diverged": d.diverged,
-        "status": d.status,
-        "reason": d.reason,
-        "steps": d.steps,
-    }
+    return {**_json_head(d), "path": [_iteration_json(it) for it in path], **_json_tail(d)}
+
+
+def json_text(run: Descending) -> Iterator[str]:
+    """``json.dumps(to_json(descend(…)), ensure_ascii=False)`` in pieces, run as it goes.
+
+    The path comes between the keys known at the start and those known at the
+    end, so the pieces are: the head object without its closing brace, each
+    iteration, then the tail object without its opening brace.
+    """
+    yield _dumps(_json_head(run))[:-1] + ', "path": ['
+    separator = ""
+    for it in run:
+        yield separator + _dumps(_iteration_json(it))
+        separator = ", "
+    yield "], " + _dumps(_json_tail(run))[1:]
+
+
+def _dumps(obj: dict) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _json_head(d: Descent | Descending) -> dict:
+    return {"expr": plain(d.expr), "vars": list(d.vars), "lr": json_value(d.lr),
+            "tol": json_value(d.tol), "fixed": _numbers(d.fixed)}
+
+
+def _json_tail(d: Descent | Descending) -> dict:
+    return {"final": {"point": _numbers(d.final.point), "value": json_value(d.final.value)},
+            "converged": d.converged, "diverged": d.diverged, "status": d.status,
+            "reason": d.reason, "steps": d.steps}
 
 
 def _iteration_json(it: Iteration) -> dict:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping
 
 from .diff import nth_derivative
 from .errors import MathError
 from .evaluate import evaluate
 from .expr import Expr, Num, Var, add, mul, substitute
-from .numbers import Value
+from .numbers import Value, format_value
 from .simplify import simplify
 
 
@@ -42,13 +42,13 @@ def tangent(e: Expr, var: str, point: Mapping[str, Value]) -> Tangent:
     try:
         value = evaluate(e, point)
     except MathError as exc:
-        raise MathError(f"no tangent: f is undefined at {var} = {a}: {exc.message}",
-                        exc.subexpr) from None
+        raise MathError(f"no tangent: f is undefined at {var} = {short_value(a)}: "
+                        f"{exc.message}", exc.subexpr) from None
     try:
         slope = evaluate(derivative, point)
     except MathError as exc:
-        raise MathError(f"no tangent: f is not differentiable at {var} = {a} ({exc.message})",
-                        exc.subexpr) from None
+        raise MathError(f"no tangent: f is not differentiable at {var} = {short_value(a)} "
+                        f"({exc.message})", exc.subexpr) from None
     intercept = value - slope * a
     line = simplify(add(mul(number_node(slope), Var(var)), number_node(intercept)))
     return Tangent(e, var, a, value, slope, derivative, line)
@@ -59,3 +59,9 @@ def number_node(v: Value) -> Num:
     if isinstance(v, Fraction):
         return Num(v)
     return Num(Fraction(repr(float(v))), decimal=True)
+
+
+def short_value(v: Value) -> str:
+    """A value for a message: exact when short (3, 1/2), else a decimal (1e+400, not 401 digits)."""
+    text = format_value(v)
+    return text if len(text) <= 20 else format_value(v, True)

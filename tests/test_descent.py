@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import weakref
 from fractions import Fraction
 from itertools import pairwise
 
@@ -16,7 +17,9 @@ from calc_cli.descent import (
     DIVERGED,
     LEFT_DOMAIN,
     MAX_STEPS,
+    Descending,
     descend,
+    json_text,
     thin,
     to_json,
 )
@@ -285,3 +288,68 @@ def test_json_of_a_diverged_run():
     assert (obj["status"], obj["diverged"], obj["converged"], obj["steps"]) == (
         "left_domain", True, False, 1)
     assert obj["final"] == {"point": {"x": 0.5}, "value": math.log(0.5)}
+
+
+# ------------------------------------------------------------------ one step at a time
+
+LOSS = parse("(w*input - target)^2", variables=["input", "target"])
+# One run of each ending, exact and in floats, with a variable held fixed.
+RUNS = {
+    "converges": (parse("(3w - 10)^2"), {"w": 2}, Fraction(1, 100), 200, {}),
+    "at the minimum": (parse("x^2 + y^2"), {"x": 0, "y": 0}, Fraction(1, 10), 100, {}),
+    "runs out": (parse("(x - 3)^2 + 2(y + 1)^2"), {"x": 0, "y": 0}, 0.001, 300, {"tol": 0}),
+    "diverges": (parse("x^2"), {"x": 1}, Fraction(3, 2), 1000, {}),
+    "leaves the domain": (parse("ln(x)"), {"x": 1}, Fraction(1, 2), 100, {}),
+    "holds inputs": (LOSS, {"w": 2, "input": 3, "target": 10}, Fraction(1, 100), 50,
+                     {"wrts": ["w"]}),
+}
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_descending_yields_the_path_descend_keeps(name):
+    e, start, lr, steps, options = RUNS[name]
+    kept = descend(e, start, lr, steps, **options)
+    run = Descending(e, start, lr, steps, **options)
+    assert run.status is None  # not known before the run
+    assert list(run) == kept.path
+    assert (run.status, run.reason, run.final, run.steps, run.converged, run.diverged) == (
+        kept.status, kept.reason, kept.final, kept.steps, kept.converged, kept.diverged)
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_json_text_is_the_json_of_the_whole_run(name):
+    e, start, lr, steps, options = RUNS[name]
+    whole = json.dumps(to_json(descend(e, start, lr, steps, **options)), ensure_ascii=False)
+    assert "".join(json_text(Descending(e, start, lr, steps, **options))) == whole
+
+
+def test_descending_keeps_no_iteration_it_has_passed():
+    run = Descending(parse("x^2"), {"x": 1}, 1, steps=1000)  # oscillates: 1, -1, 1, …
+    steps = iter(run)
+    first = weakref.ref(next(steps))
+    assert sum(1 for _ in steps) == 1000
+    assert first() is None and run.final.step == 1000
+
+
+def test_a_run_is_taken_once():
+    run = Descending(parse("x^2"), {"x": 1}, Fraction(1, 10), steps=5)
+    list(run)
+    with pytest.raises(RuntimeError):
+        iter(run)
+
+
+def test_a_bad_start_fails_before_the_first_iteration():
+    with pytest.raises(MathError):
+        Descending(parse("ln(x)"), {"x": -1}, Fraction(1, 10), steps=10)
+
+
+@pytest.mark.parametrize("e, wrts, message", [
+    (parse("5"), None, "5 has no variables to descend along"),
+    (parse("x^2"), [], "x^2 has no variables to descend along"),
+    (parse("+".join(["1"] * 30)), None, "the expression has no variables to descend along"),
+])
+def test_a_function_without_variables_has_nothing_to_descend(e, wrts, message):
+    with pytest.raises(UsageError) as caught:
+        Descending(e, {"x": 1}, Fraction(1, 10), steps=10, wrts=wrts)
+    assert caught.value.message == message
+

@@ -392,8 +392,10 @@ def test_former_crash_huge_coefficients_in_json_and_directions():
 FLOAT_PATH_OVERFLOWS = [
     # evaluate._slow_path: float(evaluate(...)) of a constant beyond floats was exit 3; the float
     # path is taken because the learning rate is irrational (found by bench/fuzz.py, seed 4)
-    pytest.param(["descend", "1e309", "--from", "x=1", "--lr", "e"], id="descend-huge-constant"),
-    pytest.param(["descend", "2e308", "--from", "x=1", "--lr", "pi"], id="descend-huge-constant-pi"),
+    # (a function without variables is a usage error now, so x is added: still exit 1, overflow)
+    pytest.param(["descend", "x + 1e309", "--from", "x=1", "--lr", "e"], id="descend-huge-constant"),
+    pytest.param(["descend", "x + 2e308", "--from", "x=1", "--lr", "pi"],
+                 id="descend-huge-constant-pi"),
 ]
 
 

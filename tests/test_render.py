@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
+from contextlib import contextmanager
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calc_cli.diff import nth_derivative
 from calc_cli.expr import (
     Add, Const, Div, Func, Mul, Neg, Num, Pow, Var, add, func, is_negative_term, mul, neg,
     power, strip_sign, sub,
 )
 from calc_cli.parse import parse
+from calc_cli.render import precedence
 from calc_cli.render.latex import latex
 from calc_cli.render.plain import PlainPrinter, decimal_parts, plain
-from calc_cli.render.precedence import Level, Role, parenthesize
+from calc_cli.render.precedence import Level, Role, Rope, cat, flatten, joined, parenthesize
 from calc_cli.render.unicode import pretty
 from tests.oracle import to_sympy
 from tests.strategies import expressions
@@ -435,9 +440,9 @@ def test_bracket_agreement_is_not_vacuous():
 DEPTH = 3000
 
 
-def _nest(make, leaf=x):
+def _nest(make, leaf=x, depth=DEPTH):
     e = leaf
-    for _ in range(DEPTH):
+    for _ in range(depth):
         e = make(e)
     return e
 
@@ -476,6 +481,108 @@ def test_a_shared_subtree_is_printed_once():
     text = printer(many)
     assert printer.calls == 2001  # each product once, the shared one included
     assert text.count("3*x*sin(y)") == 2000
+
+
+# ------------------------------------------------------- long texts (ropes)
+@contextmanager
+def _ropes_everywhere(short: int, merge: int):
+    """Texts longer than ``short`` become ropes: with 0, every text a printer joins does."""
+    with mock.patch.object(precedence, "SHORT", short), \
+            mock.patch.object(precedence, "MERGE", merge):
+        yield
+
+
+# (SHORT, MERGE): every text a rope, unmerged or merged; ropes over a few characters.
+ROPE_SIZES = [(0, 0), (0, 3), (2, 8), (12, 64)]
+TABLES = ([(plain, parse(t), out) for t, out in PLAIN] + [(plain, t, out) for t, out in ODD_TREES]
+          + [(pretty, parse(t), out) for t, out in PRETTY]
+          + [(latex, parse(t), out) for t, out in LATEX])
+
+
+@pytest.mark.parametrize("short, merge", ROPE_SIZES)
+def test_ropes_print_the_pinned_outputs(short, merge):
+    """Separators chosen by how the next factor starts (2(x + 1), x \\cdot 2) read a rope's head."""
+    with _ropes_everywhere(short, merge):
+        assert [printer(e) for printer, e, _ in TABLES] == [out for _, _, out in TABLES]
+
+
+@settings(max_examples=150, deadline=None)
+@given(expressions(max_leaves=12), st.sampled_from(ROPE_SIZES))
+def test_ropes_print_what_strings_print(e, sizes):
+    expected = [plain(e), pretty(e), latex(e)]
+    with _ropes_everywhere(*sizes):
+        assert [plain(e), pretty(e), latex(e)] == expected
+
+
+def test_a_rope_keeps_its_parts_by_reference():
+    long = "x" * (precedence.SHORT + 1)
+    text = cat("sin(", long, ")")
+    assert isinstance(text, Rope) and long in text.parts
+    assert len(text) == len(long) + 5 and text.head == "sin(xxxx"
+    assert flatten(joined(" + ", [text, "y", text])) == f"sin({long}) + y + sin({long})"
+    assert cat("a", "b") == "ab" and joined(", ", ["a", "b"]) == "a, b"  # short: plain strings
+
+
+def _pieces(text):
+    """How many strings and ropes ``flatten`` visits."""
+    strings = ropes = 0
+    stack = [text]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, str):
+            strings += 1
+        else:
+            ropes += 1
+            stack.extend(part.parts)
+    return strings, ropes
+
+
+def test_a_nest_of_ropes_splices_small_ones():
+    """Levels adding "sin(" and ")" merge into strings of up to MERGE characters.
+
+    Without splicing, 100 levels would be 100 ropes and 201 strings to visit.
+    """
+    long = "x" * (precedence.SHORT + 1)
+    text = long
+    for _ in range(100):
+        text = cat("sin(", text, ")")
+    assert flatten(text) == "sin(" * 100 + long + ")" * 100
+    assert _pieces(text) == (15, 4)
+
+
+def _peak_while(make):
+    """The result of ``make()`` and the most memory Python held at once while making it."""
+    tracemalloc.start()
+    try:
+        return make(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# x^x^…^x, 300 high: the derivative prints 185 kB (plain). Each subtree's full string,
+# memoised, held 38 MB (O(n^3)); ropes hold less than 1 MB.
+@pytest.mark.parametrize("printer", [plain, pretty, latex])
+def test_a_power_towers_derivative_prints_in_memory_proportional_to_its_length(printer):
+    derivative = nth_derivative(parse("^".join(["x"] * 300)), ["x"])
+    text, peak = _peak_while(lambda: printer(derivative))
+    assert text.startswith(("x^x^x^", "x^(x^(x^", "x^{x^{x^")) and len(text) > 180_000
+    assert peak < 20 * len(text)
+
+
+# 5,000 deep: 25 kB of output; strings held 63 MB (O(depth^2)), ropes about 3 MB.
+def test_a_deep_nest_prints_in_memory_proportional_to_its_depth():
+    sines = _nest(lambda e: func("sin", e), depth=5000)
+    text, peak = _peak_while(lambda: plain(sines))
+    assert text == "sin(" * 5000 + "x" + ")" * 5000
+    assert peak < 10 << 20
+
+
+def test_a_20000_deep_nest_prints():
+    depth = 20_000
+    assert plain(_nest(lambda e: func("sin", e), depth=depth)) == (
+        "sin(" * depth + "x" + ")" * depth)
+    halves = _nest(lambda e: Div(e, Num(2)), add(y, Div(x, Num(2))), depth=depth)
+    assert latex(halves) == r"\frac{" * depth + r"y + \frac{x}{2}" + "}{2}" * depth
 
 
 def test_repr_uses_plain():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
 
 import click
 
@@ -20,6 +22,54 @@ from ..cli import (
 from ..errors import EXIT_MATH, UsageError
 from ..points import Point, split_names
 from .many import learning_rate, wrt_option
+
+# ------------------------------------------------------------ writing an answer
+BLOCK = 1 << 16  # characters written at once: one write per line would slow a long descent
+BLOCK_SECONDS = 0.2  # yet a slow run shows its progress at least this often
+
+
+def write_answer(out: Output, as_json: Callable[[], Iterable[str]],
+                 as_lines: Callable[[], Iterable[str]], view: Callable[[], None]) -> None:
+    """One answer in the output mode: a JSON line, plain lines, or the terminal view.
+
+    ``as_json`` gives the pieces of one JSON line and ``as_lines`` the plain
+    lines, as they are computed (a descent streams its steps); each is called
+    only in its mode, and so is ``view``.
+    """
+    if out.mode == "json":
+        write(as_json(), end="\n")
+    elif out.mode == "plain":
+        write(line + "\n" for line in as_lines())
+    else:
+        view()
+
+
+def write(pieces: Iterable[str], end: str = "") -> None:
+    """Writes text pieces to stdout as they come, in blocks of about ``BLOCK`` characters."""
+    block: list[str] = []
+    size, due = 0, time.monotonic() + BLOCK_SECONDS
+    for piece in pieces:
+        block.append(piece)
+        size += len(piece)
+        if size >= BLOCK or time.monotonic() >= due:
+            click.echo("".join(block), nl=False)
+            block.clear()
+            size, due = 0, time.monotonic() + BLOCK_SECONDS
+    click.echo("".join(block) + end, nl=False)
+
+
+def terminal_view(name: str) -> Callable:
+    """A view of render.terminal, imported when it is drawn (rich is slow to import)."""
+    from ..render import terminal
+
+    return getattr(terminal, name)
+
+
+def json_line(obj: dict) -> list[str]:
+    """One JSON object as the pieces of its line, as ``Output.json`` writes it."""
+    import json
+
+    return [json.dumps(obj, ensure_ascii=False)]
 
 
 # ------------------------------------------------------------ learning commands
@@ -63,15 +113,8 @@ def backprop_command(expr, at, vars_, json_, plain, color):
         values = point.bind(e.free_vars())
         bp = backprop(e, values, order=point_order(point, e))
         decimal = has_decimal(e) or point.decimal
-        if out.mode == "json":
-            out.json(to_json(bp))
-        elif out.mode == "plain":
-            for line in backprop_lines(bp, decimal):
-                out.line(line)
-        else:
-            from ..render.terminal import show_backprop
-
-            show_backprop(out.console, parsed, bp, decimal)
+        write_answer(out, lambda: json_line(to_json(bp)), lambda: backprop_lines(bp, decimal),
+                     lambda: terminal_view("show_backprop")(out.console, parsed, bp, decimal))
 
     run_each(out, expr, handle)
 
@@ -87,8 +130,8 @@ def backprop_lines(bp, decimal: bool) -> list[str]:
     for node in bp.graph.nodes:
         inputs = " ".join(node.inputs)
         local = bp.local.get(node.id, {})
-        line = (f"{node.id} {node.op}{' ' + inputs if inputs else ''}: value {number(bp.values[node.id])}"
-                f", grad {number(bp.adjoints.get(node.id))}")
+        line = (f"{node.id} {node.op}{' ' + inputs if inputs else ''}: "
+                f"value {number(bp.values[node.id])}, grad {number(bp.adjoints.get(node.id))}")
         if local:
             line += ", local " + ", ".join(f"d{node.id}/d{k} {number(v)}" for k, v in local.items())
         lines.append(line)
@@ -123,7 +166,7 @@ def descend_command(expr, start, lr, steps, tol, wrt, vars_, json_, plain, color
       $ calc descend "(x-3)^2 + 2(y+1)^2" --from x=0,y=0 --lr 0.1 --steps 500
       $ calc descend "x^2" --from x=1 --lr 1.5 --steps 50        # diverges
     """
-    from ..descent import descend, to_json
+    from ..descent import Descending, json_text
     from ..points import point_value
 
     out = Output.choose(json_, False, plain, color)
@@ -144,40 +187,34 @@ def descend_command(expr, start, lr, steps, tol, wrt, vars_, json_, plain, color
         e = parsed.expr
         values = point.bind(e.free_vars())
         wrts = wrts_given or point_order(point, e)
-        progress = None
-        if out.mode == "terminal" and steps >= 2000:
-            from ..render.terminal import progress_bar
-
-            progress = progress_bar(out.color, steps)
-        try:
-            run = descend(e, values, rate, steps, tolerance, wrts,
-                          on_step=progress.advance if progress else None)
-        finally:
-            if progress:
-                progress.close()
-        decimal = True
-        if out.mode == "json":
-            out.json(to_json(run))
-        elif out.mode == "plain":
-            for line in descent_lines(run, decimal):
-                out.line(line)
-        else:
-            from ..render.terminal import show_descent
-
-            show_descent(out.console, parsed, run, decimal)
+        # Step 0 is computed here, so that a bad start is an error before any output.
+        run = Descending(e, values, rate, steps, tolerance, wrts)
+        write_answer(out, lambda: json_text(run), lambda: descent_lines(run, True),
+                     lambda: terminal_view("show_descent")(out.console, parsed,
+                                                           recorded(out, run, steps), True))
 
     run_each(out, expr, handle)
 
 
-def descent_lines(run, decimal: bool) -> list[str]:
+def recorded(out: Output, run, steps: int):
+    """The whole run, kept for the terminal's table and loss curve; a progress bar when long."""
+    if steps < 2000:
+        return run.record()
+    progress = terminal_view("progress_bar")(out.color, steps)
+    try:
+        return run.record(on_step=progress.advance)
+    finally:
+        progress.close()
+
+
+def descent_lines(run, decimal: bool) -> Iterator[str]:
+    """``step f coordinates…`` for each iteration as the run takes it, then ``# how it ended``."""
     from ..numbers import format_value
 
-    lines = []
-    for it in run.path:
+    for it in run:
         coords = " ".join(format_value(it.point[v], decimal) for v in run.vars)
-        lines.append(f"{it.step} {format_value(it.value, decimal)} {coords}")
-    lines.append(f"# {descent_summary(run)}")
-    return lines
+        yield f"{it.step} {format_value(it.value, decimal)} {coords}"
+    yield f"# {descent_summary(run)}"
 
 
 def descent_summary(run) -> str:
@@ -247,9 +284,10 @@ def tangent_command(expr, at, wrt, plot, vars_, latex, json_, plain, color):
             out.line(f"y = {to_latex(t.line)}")
             return
         if out.mode == "plain":
+            picture = tangent_picture(t, values, color=False) if plot else None  # may fail
             out.line(to_plain(t.line))
-            if plot:
-                out.line(tangent_picture(t, values, color=False))
+            if picture is not None:
+                out.line(picture)
             return
         from ..render.terminal import show_tangent
 
@@ -275,10 +313,11 @@ def curve_variable(e, point: Point) -> str:
 def tangent_picture(t, values, color, console=None) -> str:
     """The plot of f and its tangent, then a sentence describing it (for screen readers)."""
     from ..evaluate import compile_expr
-    from ..numbers import format_value, to_float
+    from ..numbers import format_value
     from ..render.plot import tangent_description, tangent_plot
     from ..render.unicode import pretty
 
+    a, value, slope = plot_numbers(t)
     f = compile_expr(t.curve(values), [t.var])
     width, height = 64, 18
     use_color = False
@@ -286,11 +325,30 @@ def tangent_picture(t, values, color, console=None) -> str:
         width = max(40, min(console.width - 4, 100))
         use_color = bool(color if color is not None else
                          console.is_terminal and console.color_system is not None)
-    picture = tangent_plot(f, to_float(t.a), to_float(t.value), to_float(t.slope),
-                           label=pretty(t.expr), width=width, height=height, color=use_color)
+    picture = tangent_plot(f, a, value, slope, label=pretty(t.expr), width=width, height=height,
+                           color=use_color)
     sentence = tangent_description(pretty(t.expr), format_value(t.a), format_value(t.value),
                                    format_value(t.slope), pretty(t.line))
     return f"{picture}\n{sentence}"
+
+
+def plot_numbers(t) -> tuple[float, float, float]:
+    """a, f(a) and f′(a) as floats for the plot, or a MathError naming the one beyond floats."""
+    from ..errors import MathError
+    from ..numbers import to_float
+    from ..tangent import short_value
+
+    where = f"cannot plot the tangent at {t.var} = {short_value(t.a)}"
+    numbers = []
+    for name, v in (("the point", t.a), (f"f({t.var})", t.value), ("the slope", t.slope)):
+        try:
+            numbers.append(to_float(v))
+        except MathError:
+            raise MathError(f"{where}: {name} is {short_value(v)}, beyond the range of "
+                            f"floating-point numbers (leave out --plot for the line alone)"
+                            ) from None
+    a, value, slope = numbers
+    return a, value, slope
 
 
 @cli.command("check", epilog=EPILOG, context_settings=EXPR_SETTINGS)
@@ -332,17 +390,11 @@ def check_command(expr, answer, wrt, funcs, vars_, json_, plain, color):
         verdict = check(e, given, var)
         if not verdict.correct:
             out.status = max(out.status, EXIT_MATH)
-        if out.mode == "json":
-            obj = {"input": text, "expr": _plain(e), "wrt": var}
-            obj.update(to_json(verdict))
-            out.json(obj)
-        elif out.mode == "plain":
-            for line in verdict_lines(verdict, var):
-                out.line(line)
-        else:
-            from ..render.terminal import show_check
-
-            show_check(out.console, parsed, var, verdict)
+        write_answer(out,
+                     lambda: json_line({"input": text, "expr": _plain(e), "wrt": var,
+                                        **to_json(verdict)}),
+                     lambda: verdict_lines(verdict, var),
+                     lambda: terminal_view("show_check")(out.console, parsed, var, verdict))
 
     run_each(out, expr, handle)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..expr import Const, Div, Expr, Func, Mul, Num, Pow, Var
 from .plain import PlainPrinter
-from .precedence import Level, Piece, Role, piece
+from .precedence import Level, Piece, Role, cat, head_of, joined, piece
 from .unicode import GREEK, split_name
 
 FUNCTIONS = {
@@ -30,8 +30,7 @@ CDOT = r" \cdot "
 class LatexPrinter(PlainPrinter):
     """LaTeX maths (no surrounding dollars)."""
 
-    def wrap(self, text: str) -> str:
-        return rf"\left({text}\right)"
+    opening, closing = r"\left(", r"\right)"
 
     def scientific(self, mantissa: str, exponent: int) -> tuple[str, Level]:
         """1.5 \\times 10^{-7}"""
@@ -59,33 +58,33 @@ class LatexPrinter(PlainPrinter):
         out = [first]
         for i in range(1, len(parts)):
             text = self.place(parts[i], Role.FACTOR)
-            out += [_separator(node.terms[i - 1], text), text]
-        return piece("".join(out), Level.PRODUCT, signed)
+            out += [_separator(node.terms[i - 1], head_of(text)), text]
+        return piece(cat(*out), Level.PRODUCT, signed)
 
     def quotient(self, node: Div, parts: list[Piece]) -> Piece:
         """\\frac{a}{b}, with a leading minus sign in front: -\\frac{a}{b}"""
         numerator, signed = self.lead(parts[0], Role.ENCLOSED)
         denominator = self.place(parts[1], Role.ENCLOSED)
-        return piece(rf"\frac{{{numerator}}}{{{denominator}}}", Level.POWER, signed)
+        return piece(cat(r"\frac{", numerator, "}{", denominator, "}"), Level.POWER, signed)
 
     def power(self, node: Pow, parts: list[Piece]) -> Piece:
         """x^{2}, \\left(x + 1\\right)^{n}"""
         base, exponent = parts
-        return piece(f"{self.place(base, Role.BASE)}^{{{self.place(exponent, Role.ENCLOSED)}}}",
-                     Level.POWER)
+        return piece(cat(self.place(base, Role.BASE), "^{", self.place(exponent, Role.ENCLOSED),
+                         "}"), Level.POWER)
 
     def call(self, node: Func, parts: list[Piece]) -> Piece:
         r"""\sin\left(x\right), \log_{b}\left(x\right), \sqrt{x}, \left| x \right|, f'(…)"""
         args = [self.place(p, Role.ENCLOSED) for p in parts]
         if node.name == "sqrt":
-            return piece(rf"\sqrt{{{args[0]}}}", Level.POWER)
+            return piece(cat(r"\sqrt{", args[0], "}"), Level.POWER)
         if node.name == "cbrt":
-            return piece(rf"\sqrt[3]{{{args[0]}}}", Level.POWER)
+            return piece(cat(r"\sqrt[3]{", args[0], "}"), Level.POWER)
         if node.name == "abs":
-            return piece(rf"\left| {args[0]} \right|", Level.ATOM)
+            return piece(cat(r"\left| ", args[0], r" \right|"), Level.ATOM)
         if node.name == "log" and len(args) == 2:
-            return piece(rf"\log_{{{args[1]}}}{self.wrap(args[0])}", Level.ATOM)
-        return piece(_function_name(node.name) + self.wrap(", ".join(args)), Level.ATOM)
+            return piece(cat(r"\log_{", args[1], "}", self.wrap(args[0])), Level.ATOM)
+        return piece(cat(_function_name(node.name), self.wrap(joined(", ", args))), Level.ATOM)
 
 
 def _function_name(name: str) -> str:
@@ -97,13 +96,16 @@ def _function_name(name: str) -> str:
     return (stem if len(stem) == 1 else rf"\operatorname{{{stem}}}") + primes
 
 
-def _separator(left: Expr, right_text: str) -> str:
-    """A space, or \\cdot where juxtaposition would misread: x \\cdot 2, 2 \\cdot \\frac{1}{2}."""
-    if right_text[0].isdigit():
+def _separator(left: Expr, right_head: str) -> str:
+    """A space, or \\cdot where juxtaposition would misread: x \\cdot 2, 2 \\cdot \\frac{1}{2}.
+
+    ``right_head`` is how the right factor's text starts (``precedence.HEAD`` characters).
+    """
+    if right_head[0].isdigit():
         return CDOT
-    if right_text.startswith(r"\frac") and isinstance(left, Num):
+    if right_head.startswith(r"\frac") and isinstance(left, Num):
         return CDOT
-    if right_text.startswith(r"\left(") and isinstance(left, Func):
+    if right_head.startswith(r"\left(") and isinstance(left, Func):
         return CDOT
     return " "
 

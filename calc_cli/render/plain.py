@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Optional
 
 from ..expr import Const, Div, Expr, Func, Mul, Num, Pow, Var
-from .precedence import Level, Piece, Printer, Role, piece
+from .precedence import Level, Piece, Printer, Role, cat, joined, piece
 
 POSITIONAL = range(-4, 16)  # powers of ten written out in full, as Python's float repr does
 FLOAT_DIGITS = 17  # significant digits when a value is beyond the range of a float
@@ -131,18 +131,18 @@ class PlainPrinter(Printer):
     def _chain(self, operator: str, parts: list[Piece]) -> Piece:
         first, signed = self.lead(parts[0])
         rest = [self.place(p, Role.FACTOR) for p in parts[1:]]
-        return piece(operator.join([first, *rest]), Level.PRODUCT, signed)
+        return piece(joined(operator, [first, *rest]), Level.PRODUCT, signed)
 
     def power(self, node: Pow, parts: list[Piece]) -> Piece:
         """a^b"""
         base, exponent = parts
-        return piece(f"{self.place(base, Role.BASE)}^{self.place(exponent, Role.EXPONENT)}",
+        return piece(cat(self.place(base, Role.BASE), "^", self.place(exponent, Role.EXPONENT)),
                      Level.POWER)
 
     def call(self, node: Func, parts: list[Piece]) -> Piece:
         """f(a, b)"""
-        args = ", ".join(self.place(p, Role.ENCLOSED) for p in parts)
-        return piece(f"{node.name}({args})", Level.ATOM)
+        args = joined(", ", [self.place(p, Role.ENCLOSED) for p in parts])
+        return piece(cat(node.name, "(", args, ")"), Level.ATOM)
 
 
 _PLAIN = PlainPrinter()

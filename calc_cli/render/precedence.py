@@ -8,12 +8,22 @@ notation (``*`` or ``·``, ``x^2`` or ``x²``, ``a/b`` or ``\\frac{a}{b}``) and
 say how tightly that notation binds; they never decide brackets themselves.
 
 ``Printer`` walks the expression DAG children-first with ``Expr.walk`` (no
-recursion, so 3,000-deep nests print) and formats each distinct node once
+recursion, so 20,000-deep nests print) and formats each distinct node once
 (shared subtrees cost once).
+
+A node's text is a string while it is short (``SHORT`` characters) and a
+``Rope`` beyond that: its parts, strings and the children's ropes, by
+reference. Copying every subtree's full text into its parent, as strings do,
+costs the sum of all subtrees' lengths, O(n³) for the O(n²) derivative of a
+power tower x^x^…^x; a rope costs O(parts) per node, and the one string
+printed is built once at the end (``flatten``), iteratively, in memory
+proportional to its length. Short texts stay strings, so ordinary printing
+is as fast as plain string formatting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 
@@ -63,16 +73,125 @@ def parenthesize(child: Level, role: Role) -> bool:
     return child < REQUIRED[role]
 
 
+# A text longer than this is kept as a Rope of its parts rather than copied into one string.
+SHORT = 512
+# A rope of at most this many parts is spliced into the rope that contains it, and strings
+# next to each other in a rope are merged up to this length (see ``rope``).
+SPLICE = 4
+MERGE = 64
+# How many leading characters a rope remembers: enough for the longest prefix a printer
+# looks at to choose a separator (LaTeX's \left().
+HEAD = 8
+
+
+class Rope:
+    """Text kept as its parts (strings and other ropes), copied into one string only by ``flatten``.
+
+    Ropes share their parts, so a subtree printed many times is stored once.
+    ``head`` is the text's first ``HEAD`` characters, for printers that choose a
+    separator by how the next factor starts.
+    """
+
+    __slots__ = ("head", "length", "parts")
+
+    def __init__(self, parts: tuple[Text, ...]):
+        self.parts = parts
+        self.length = sum(map(len, parts))
+        head = ""
+        for part in parts:
+            head += head_of(part)
+            if len(head) >= HEAD:
+                break
+        self.head = head[:HEAD]
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __str__(self) -> str:
+        return flatten(self)
+
+
+Text = str | Rope
+
+
+def cat(*parts: Text) -> Text:
+    """The parts as one text: a string while short (cheap to copy), else a rope of them.
+
+    A rope is never short, so parts that fit in ``SHORT`` characters are all strings.
+    """
+    try:
+        text = "".join(parts)  # type: ignore[arg-type]  # a rope among them raises at once
+    except TypeError:
+        return rope(parts)
+    return text if len(text) <= SHORT else rope(parts)
+
+
+def joined(separator: str, texts: list[Text]) -> Text:
+    """``separator.join(texts)`` for texts that may be ropes; a rope when long, as ``cat``."""
+    try:
+        text = separator.join(texts)  # type: ignore[arg-type]
+        if len(text) <= SHORT:
+            return text
+    except TypeError:
+        pass
+    parts: list[Text] = [texts[0]]
+    for later in texts[1:]:
+        parts += [separator, later]
+    return rope(parts)
+
+
+def rope(parts: Sequence[Text]) -> Rope:
+    """A rope of the parts, with a small rope among them spliced in and short strings merged.
+
+    A deep nest adds a few characters per level (``x^(`` … ``)``): a rope per
+    level would make flattening cost a step per character or two. Splicing a
+    rope of at most ``SPLICE`` parts copies only references, and merged strings
+    stop growing at ``MERGE`` characters, so building a rope costs
+    O(MERGE + parts) and a nest flattens in steps of up to ``MERGE`` characters.
+    """
+    out: list[Text] = []
+    for part in parts:
+        spliced = part.parts if isinstance(part, Rope) and len(part.parts) <= SPLICE else (part,)
+        for item in spliced:
+            if (isinstance(item, str) and out and isinstance(out[-1], str)
+                    and len(out[-1]) + len(item) <= MERGE):
+                out[-1] += item
+            elif item:
+                out.append(item)
+    return Rope(tuple(out))
+
+
+def head_of(text: Text) -> str:
+    """The first ``HEAD`` characters (all of a shorter text)."""
+    return text[:HEAD] if isinstance(text, str) else text.head
+
+
+def flatten(text: Text) -> str:
+    """The whole text as one string, by an iterative walk (ropes nest 20,000 deep)."""
+    if isinstance(text, str):
+        return text
+    out: list[str] = []
+    stack: list[Text] = [text]
+    pop, push, emit = stack.pop, stack.extend, out.append  # the loop runs once per part
+    while stack:
+        part = pop()
+        if type(part) is str:
+            emit(part)
+        else:
+            push(reversed(part.parts))  # type: ignore[union-attr]
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A printed node: ``body``, after a minus sign when ``signed``, binding at ``level``."""
 
-    body: str
+    body: Text
     level: Level
     signed: bool = False
 
 
-def piece(body: str, level: Level, signed: bool = False) -> Piece:
+def piece(body: Text, level: Level, signed: bool = False) -> Piece:
     """Text that starts with a minus sign binds no tighter than unary minus."""
     return Piece(body, min(level, Level.NEG) if signed else level, signed)
 
@@ -92,26 +211,27 @@ class Printer:
     """
 
     minus = "-"
+    opening, closing = "(", ")"
 
     def __call__(self, e: Expr) -> str:
         done: dict[Expr, Piece] = {}
         for node in e.walk():
             method = getattr(self, _METHODS[type(node)])
             done[node] = method(node, [done[child] for child in node.args])
-        return self.text(done[e])
+        return flatten(self.text(done[e]))
 
-    def wrap(self, text: str) -> str:
-        return f"({text})"
+    def wrap(self, text: Text) -> Text:
+        return cat(self.opening, text, self.closing)
 
-    def text(self, p: Piece) -> str:
-        return self.minus + p.body if p.signed else p.body
+    def text(self, p: Piece) -> Text:
+        return cat(self.minus, p.body) if p.signed else p.body
 
-    def place(self, p: Piece, role: Role) -> str:
+    def place(self, p: Piece, role: Role) -> Text:
         """The child's text in ``role``, bracketed as the table says."""
         text = self.text(p)
         return self.wrap(text) if parenthesize(p.level, role) else text
 
-    def lead(self, p: Piece, role: Role = Role.FIRST_FACTOR) -> tuple[str, bool]:
+    def lead(self, p: Piece, role: Role = Role.FIRST_FACTOR) -> tuple[Text, bool]:
         """A leading operand's text, its minus sign moved out to the front of the whole.
 
         ``-a*b`` is signed with body ``a*b``, so a sum prints ``c - a*b`` for
@@ -126,9 +246,9 @@ class Printer:
         """a + b - c: a later signed term is written as the subtraction of its body."""
         out = [self.place(parts[0], Role.TERM)]
         for p in parts[1:]:
-            operator = self.minus if p.signed else "+"
-            out.append(f" {operator} {self.place(Piece(p.body, p.level), Role.TERM)}")
-        return piece("".join(out), Level.SUM)
+            out += [f" {self.minus} " if p.signed else " + ",
+                    self.place(Piece(p.body, p.level), Role.TERM)]
+        return piece(cat(*out), Level.SUM)
 
     def negation(self, node: Neg, parts: list[Piece]) -> Piece:
         """-a"""

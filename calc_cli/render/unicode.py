@@ -14,7 +14,7 @@ import re
 
 from ..expr import Const, Expr, Func, Mul, Num, Pow, Var
 from .plain import PlainPrinter
-from .precedence import Level, Piece, Role, parenthesize, piece
+from .precedence import Level, Piece, Role, cat, head_of, parenthesize, piece
 
 GREEK = dict(zip(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
@@ -70,44 +70,45 @@ class UnicodePrinter(PlainPrinter):
         for i in range(1, len(parts)):
             text = self.place(parts[i], Role.FACTOR)
             role = Role.FIRST_FACTOR if i == 1 else Role.FACTOR
-            out += [_joiner(node.terms[i - 1], parts[i - 1], role, node.terms[i], text), text]
-        return piece("".join(out), Level.PRODUCT, signed)
+            out += [_joiner(node.terms[i - 1], parts[i - 1], role, node.terms[i], head_of(text)),
+                    text]
+        return piece(cat(*out), Level.PRODUCT, signed)
 
     def power(self, node: Pow, parts: list[Piece]) -> Piece:
         """x², x⁻¹, 2^x, e^(x²)"""
         base, exponent = parts
         raised = superscript(node.exp)
         if raised is not None:
-            return piece(self.place(base, Role.BASE) + raised, Level.POWER)
-        return piece(f"{self.place(base, Role.BASE)}^{self.place(exponent, Role.CARET_EXPONENT)}",
-                     Level.POWER)
+            return piece(cat(self.place(base, Role.BASE), raised), Level.POWER)
+        return piece(cat(self.place(base, Role.BASE), "^",
+                         self.place(exponent, Role.CARET_EXPONENT)), Level.POWER)
 
     def call(self, node: Func, parts: list[Piece]) -> Piece:
         """√x, ∛x, |x|, sin(x)"""
         if node.name in ROOTS:
-            return piece(ROOTS[node.name] + self.place(parts[0], Role.RADICAND), Level.POWER)
+            return piece(cat(ROOTS[node.name], self.place(parts[0], Role.RADICAND)), Level.POWER)
         if node.name == "abs":
-            return piece(f"|{self.place(parts[0], Role.ENCLOSED)}|", Level.ATOM)
+            return piece(cat("|", self.place(parts[0], Role.ENCLOSED), "|"), Level.ATOM)
         if node.name == "sigmoid":
-            return piece(f"σ({self.place(parts[0], Role.ENCLOSED)})", Level.ATOM)
+            return piece(cat("σ(", self.place(parts[0], Role.ENCLOSED), ")"), Level.ATOM)
         return super().call(node, parts)
 
 
-def _joiner(left: Expr, left_part: Piece, role: Role, right: Expr, text: str) -> str:
+def _joiner(left: Expr, left_part: Piece, role: Role, right: Expr, head: str) -> str:
     """Nothing where juxtaposition reads unambiguously, else a dot.
 
     A number before a letter or a root (2x, 2√x, but 2·e, which looks like
     an exponent), and a number, name, raised power or bracket before a
     bracket (2(x + 1), x(x + 1), (x + 1)(x − 1), but sin(x)·(x + 1)). A
     number after anything keeps its dot (2·3, x·2), and so do bars, which
-    nest ambiguously (2·|x|).
+    nest ambiguously (2·|x|). ``head`` is how the right factor's text starts.
     """
     wrapped = parenthesize(left_part.level, role)
     coefficient = (isinstance(left, Num) and not wrapped
-                   and left_part.body.replace(".", "", 1).isdigit())
-    if text[0].isdigit() or text[0] == "|":
+                   and str(left_part.body).replace(".", "", 1).isdigit())
+    if head[0].isdigit() or head[0] == "|":
         return DOT
-    if text[0] == "(":
+    if head[0] == "(":
         closed = wrapped or coefficient or isinstance(left, (Var, Const)) or (
             isinstance(left, Pow) and superscript(left.exp) is not None)
         return "" if closed else DOT

@@ -40,7 +40,7 @@ from typing import Any, TypeGuard, Union
 
 from .diff import differentiate, nth_derivative
 from .errors import CalcError, MathError
-from .evaluate import describe, evaluate
+from .evaluate import describe, describe_point, evaluate, message_value
 from .expr import (
     FUNCTIONS,
     ONE,
@@ -60,7 +60,7 @@ from .expr import (
     neg,
     sub,
 )
-from .numbers import Value, format_value, json_value
+from .numbers import Value, json_value
 from .render.plain import plain
 from .simplify import simplify
 
@@ -749,8 +749,8 @@ def _undefined_explanation(at: _Sample) -> str | None:
     """Why an answer fails where the derivative is defined; None when it merely differs."""
     if not isinstance(at.got, _Undefined):
         return None
-    where = ", ".join(f"{name} = {format_value(v)}" for name, v in at.point.items())
-    return (f"the derivative is {format_value(at.expected)} at {where}, "
+    where = describe_point(at.point)
+    return (f"the derivative is {message_value(at.expected)} at {where}, "
             f"but the answer is undefined there: {at.got.reason}")
 
 

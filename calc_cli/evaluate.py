@@ -13,6 +13,13 @@ the natural logarithm; ``cbrt`` and odd roots of negatives are real.
 
 The evaluator walks the DAG iteratively, children first, each distinct node once, so
 shared subtrees cost nothing extra and deep nesting cannot overflow the stack.
+``NodeValues`` does the same for many related expressions at one point (a gradient's
+local partials, a computation graph's nodes), remembering every node across them.
+
+Exact values stay within a size limit (``numbers.fits``), except that a literal or a
+point beyond it (1e4000, 1e-4000) is kept, and rational arithmetic that makes nothing
+wider than its operands stays exact: 1e4000·1e-4000 is 1. Messages show such numbers
+in short scientific notation (``message_value``), never thousands of digits.
 ``compile_expr`` turns an expression into straight-line Python (one assignment per DAG
 node, ``math`` calls only) for fast evaluation at many float points.
 """
@@ -20,8 +27,9 @@ node, ``math`` calls only) for fast evaluation at many float points.
 from __future__ import annotations
 
 import math
+from decimal import Context, Decimal
 from fractions import Fraction
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from .errors import MathError, UndefinedVariable, UsageError
 from .expr import FUNCTIONS, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
@@ -38,11 +46,20 @@ from .numbers import (
     ln,
     real_power_float,
     settle,
+    to_float,
 )
 
 # A subexpression larger than this (as a tree) is named by its outer shape in messages,
 # since printing a big shared DAG in full could be exponentially long.
 MAX_NAMED_NODES = 200
+# A number in a message whose numerator or denominator is wider than this (about 30
+# digits) is shown in scientific notation with MESSAGE_DIGITS significant digits.
+MESSAGE_BITS = 100
+MESSAGE_DIGITS = 6
+# One product is multiplied out exactly only while its factors together have at most this
+# many bits (numerators and denominators), so that literals beyond the exact-size limit can
+# cancel (1e4000·1e-4000 = 1) without a long product of large numbers being computed in full.
+PRODUCT_BITS = 40_000
 
 
 class _PiMultiple:
@@ -63,7 +80,7 @@ _Inner = Union[Fraction, float, _PiMultiple]
 # ====================================================================== evaluate
 def evaluate(e: Expr, point: Mapping[str, Union[Fraction, float]]) -> Value:
     """The value of ``e`` with each variable set from ``point`` (Fraction or float)."""
-    values = _check_point(e, point)
+    values = check_point(e, point)
     memo: dict[Expr, _Inner] = {}
     for node in e.walk():
         memo[node] = _value_at(node, [memo[a] for a in node.args], values)
@@ -73,7 +90,12 @@ def evaluate(e: Expr, point: Mapping[str, Union[Fraction, float]]) -> Value:
         raise _located(Overflow(), e, values) from None
 
 
-def _check_point(e: Expr, point: Mapping[str, Union[Fraction, float, int]]) -> dict[str, Value]:
+def check_point(e: Expr, point: Mapping[str, Union[Fraction, float, int]]) -> dict[str, Value]:
+    """The values of ``e``'s variables from ``point``, as the evaluator takes them.
+
+    Integers become Fractions; a missing variable is ``UndefinedVariable`` (the first
+    alphabetically), an infinite or NaN float a ``UsageError``.
+    """
     missing = sorted(e.free_vars() - point.keys())
     if missing:
         raise UndefinedVariable(missing[0])
@@ -87,6 +109,55 @@ def _check_point(e: Expr, point: Mapping[str, Union[Fraction, float, int]]) -> d
             v = Fraction(v)
         values[name] = v
     return values
+
+
+_check_point = check_point  # the former private name, still imported by descent.py
+
+
+class NodeValues:
+    """The values of many related subexpressions at one point, each DAG node computed once.
+
+    For a gradient's local partials or a computation graph's nodes, which share most of
+    their nodes: every node is evaluated as ``evaluate`` does it (exact where rational,
+    the same error messages naming the failing subexpression) and remembered, so asking
+    for a node already known costs a lookup. ``point`` holds the checked values of the
+    variables of ``exprs`` (see ``check_point``).
+    """
+
+    def __init__(self, exprs: Iterable[Expr], point: Mapping[str, Fraction | float | int]):
+        self.point: dict[str, Value] = {}
+        for e in exprs:  # every variable of every expression needs a value
+            self.point.update(check_point(e, point))
+        self.memo: dict[Expr, _Inner] = {}
+
+    def inner(self, e: Expr) -> _Inner:
+        """The evaluator's own value of ``e``: an exact multiple of pi stays one.
+
+        Kept so that a later node sees it: cos(pi·x) at x = 1 is exactly -1.
+        """
+        memo, stack = self.memo, [e]
+        while stack:  # post-order, stopping at nodes already known
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            missing = [a for a in node.args if a not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            memo[node] = _value_at(node, [memo[a] for a in node.args], self.point)
+            stack.pop()
+        return memo[e]
+
+    def __call__(self, e: Expr) -> Value:
+        """The value of ``e`` at the point, a Fraction or a float, as ``evaluate`` gives it."""
+        value = self.memo.get(e)
+        if value is None:
+            value = self.inner(e)
+        try:
+            return _outer(value)
+        except OverflowError:  # an exact multiple of pi beyond the float range
+            raise _located(Overflow(), e, self.point) from None
 
 
 def _outer(v: _Inner) -> Value:
@@ -143,7 +214,7 @@ def _located(exc: MathError, node: Expr, point: Mapping[str, Value]) -> MathErro
     if exc.subexpr is not None:
         return exc
     shown = describe(node)
-    where = ", ".join(f"{name} = {format_value(point[name])}" for name in sorted(node.free_vars()))
+    where = describe_point({name: point[name] for name in sorted(node.free_vars())})
     if isinstance(exc, DomainError):
         at = f" at {where}" if where else ""
         message = f"{shown} is undefined{at}: {exc.message}"
@@ -166,6 +237,50 @@ def describe(node: Expr) -> str:
     return "-(…)" if isinstance(node, Neg) else "a subexpression"
 
 
+def describe_point(point: Mapping[str, Value]) -> str:
+    """``x = 1, y = 1/2``: the point in messages, in its order, huge numbers shortened."""
+    return ", ".join(f"{name} = {message_value(v)}" for name, v in point.items())
+
+
+def message_value(v: Value) -> str:
+    """A value as messages show it: as calc prints it, unless it is an exact number too
+    long to read, which is shown in scientific notation (``1e+4000``), with ``…`` after
+    the digits when they are rounded (10^4000 + 1 is ``1.00000…e+4000``)."""
+    if isinstance(v, Fraction) and max(v.numerator.bit_length(),
+                                       v.denominator.bit_length()) > MESSAGE_BITS:
+        return _scientific(v)
+    return format_value(v)
+
+
+# Decimal exponents of numbers calc can hold (literals reach 10^±100000) fit well inside.
+_EXPONENTS = 10 ** 9
+
+
+def _scientific(q: Fraction) -> str:
+    """q ≠ 0 rounded to MESSAGE_DIGITS significant digits: 3.33333…e+3999.
+
+    Only the leading 128 bits of a huge numerator or denominator are read (the rest
+    cannot change six digits); whether the digits are exact is checked on q itself.
+    """
+    num, den = abs(q.numerator), q.denominator
+    num_shift = max(num.bit_length() - 128, 0)
+    den_shift = max(den.bit_length() - 128, 0)
+    precise = Context(prec=40, Emax=_EXPONENTS, Emin=-_EXPONENTS)
+    approx = precise.multiply(precise.divide(Decimal(num >> num_shift), Decimal(den >> den_shift)),
+                              precise.power(Decimal(2), num_shift - den_shift))
+    rounded = Context(prec=MESSAGE_DIGITS, Emax=_EXPONENTS, Emin=-_EXPONENTS).plus(approx)
+    rounded = rounded.normalize(precise)
+    _, digits, exponent = rounded.as_tuple()
+    assert isinstance(exponent, int)
+    leading = exponent + len(digits) - 1
+    text = "".join(map(str, digits))
+    rounded_off = Fraction(rounded) != abs(q)
+    if rounded_off:  # every digit shown, then the dots
+        text = text.ljust(MESSAGE_DIGITS, "0")
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "") + ("…" if rounded_off else "")
+    return ("-" if q < 0 else "") + f"{mantissa}e{leading:+03d}"
+
+
 def _tree_size_at_most(node: Expr, limit: int) -> bool:
     """Whether the tree (shared nodes counted each time) has at most ``limit`` nodes."""
     count = 0
@@ -185,11 +300,30 @@ def _is_exact(v: _Inner) -> bool:
     return isinstance(v, Fraction)
 
 
+def settle_within(q: Fraction, operands: Sequence[Fraction]) -> Value:
+    """``q`` itself when it can stay exact, else the nearest float (``Overflow`` if none).
+
+    It stays exact when it fits the exact-size limit (``numbers.fits``) or is no wider
+    than its widest operand. Only a literal or a point can be wider than the limit
+    (1e4000, 1e-4000), so rational arithmetic on them is exact (1e4000·1e-4000 = 1,
+    1e-4000·1e-4000·1e4000 = 1e-4000) and never makes a number wider than the input had.
+    """
+    return q if _stays_exact(q, operands) else to_float(q)
+
+
+def _stays_exact(q: Fraction, operands: Sequence[Fraction]) -> bool:
+    return fits(q) or _width(q) <= max(map(_width, operands))
+
+
+def _width(q: Fraction) -> int:
+    return max(q.numerator.bit_length(), q.denominator.bit_length())
+
+
 def _add(terms: list[_Inner]) -> _Inner:
     """a + b + …: exact when all are; a sum of pi multiples stays a pi multiple."""
     rationals = [t for t in terms if isinstance(t, Fraction)]
     if len(rationals) == len(terms):
-        return settle(sum(rationals, Fraction(0)))
+        return settle_within(sum(rationals, Fraction(0)), rationals)
     pis = [t.k for t in terms if isinstance(t, _PiMultiple)]
     if len(pis) + len(rationals) == len(terms) and not any(rationals):
         return _pi_times(sum(pis, Fraction(0)))
@@ -215,14 +349,29 @@ def _mul(factors: list[_Inner]) -> _Inner:
     return result
 
 
-def _exact_product(factors: list[Fraction]) -> Optional[Fraction]:
-    """The product, or None as soon as it outgrows the exact size limit."""
+def _exact_product(factors: list[Fraction]) -> Fraction | None:
+    """The product when it can stay exact (see ``settle_within``), else None (then floats)."""
     product = Fraction(1)
     for f in factors:
         product *= f
         if not fits(product):
-            return None
+            return _wide_product(factors)
     return product
+
+
+def _wide_product(factors: list[Fraction]) -> Fraction | None:
+    """A product that outgrew the size limit on the way, multiplied out in full if it may.
+
+    Numerators and denominators are multiplied separately and reduced once, so that
+    factors beyond the limit cancel whatever their order (1e4000·1e-4000 = 1); only
+    while the factors together have at most ``PRODUCT_BITS`` bits, so that a long
+    product of large numbers is not computed to be thrown away.
+    """
+    if sum(q.numerator.bit_length() + q.denominator.bit_length() for q in factors) > PRODUCT_BITS:
+        return None
+    product = Fraction(math.prod(q.numerator for q in factors),
+                       math.prod(q.denominator for q in factors))
+    return product if _stays_exact(product, factors) else None
 
 
 def _div(a: _Inner, b: _Inner) -> _Inner:
@@ -230,7 +379,7 @@ def _div(a: _Inner, b: _Inner) -> _Inner:
     if b == 0:  # never true of a pi multiple, which is nonzero
         raise DivisionByZero("division by zero")
     if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return settle(a / b)
+        return settle_within(a / b, (a, b))
     if isinstance(a, _PiMultiple) and isinstance(b, _PiMultiple):
         return settle(a.k / b.k)
     if isinstance(a, _PiMultiple) and isinstance(b, Fraction):
@@ -291,7 +440,7 @@ def _ln(x: _Inner) -> _Inner:
     if isinstance(x, _PiMultiple):
         x = float(x)
     if x <= 0:
-        raise DomainError(f"the logarithm needs a positive argument (got {format_value(x)})")
+        raise DomainError(f"the logarithm needs a positive argument (got {message_value(x)})")
     if x == 1 and _is_exact(x):
         return Fraction(0)
     return ln(x)
@@ -310,7 +459,7 @@ def _log_base(x: _Inner, base: _Inner, in_floats: Optional[Callable[[float], flo
         base = float(base)
     if base <= 0 or base == 1:
         raise DomainError(f"the base of a logarithm must be positive and not 1 "
-                          f"(got {format_value(base)})")
+                          f"(got {message_value(base)})")
     lx = _ln(x)
     if isinstance(x, Fraction) and isinstance(base, Fraction):
         exact = exact_log(x, base)
@@ -329,7 +478,7 @@ def _sqrt(x: _Inner) -> _Inner:
     if isinstance(x, _PiMultiple):
         x = float(x)
     if x < 0:
-        raise DomainError(f"the square root needs a non-negative argument (got {format_value(x)})")
+        raise DomainError(f"the square root needs a non-negative argument (got {message_value(x)})")
     if isinstance(x, Fraction):
         exact = exact_power(x, Fraction(1, 2))
         if exact is not None:
@@ -463,7 +612,7 @@ def _unit_interval(x: _Inner, name: str) -> Union[Fraction, float]:
     if isinstance(x, _PiMultiple):
         x = float(x)
     if not -1 <= x <= 1:
-        raise DomainError(f"{name} needs an argument between -1 and 1 (got {format_value(x)})")
+        raise DomainError(f"{name} needs an argument between -1 and 1 (got {message_value(x)})")
     return x
 
 
@@ -518,8 +667,11 @@ def softplus_float(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-RELU_AT_ZERO = ("relu is not differentiable where its argument is 0 (deep-learning frameworks "
-                "such as PyTorch and TensorFlow use 0 there)")
+# heaviside is relu's derivative, so its missing value at 0 is relu's missing derivative:
+# the message names the function typed (heaviside) and says where it comes from.
+HEAVISIDE_AT_ZERO = ("heaviside has no value at 0, where relu (whose derivative it is) is not "
+                     "differentiable; deep-learning frameworks such as PyTorch and TensorFlow "
+                     "use 0 there")
 
 
 def _heaviside(x: _Inner) -> _Inner:
@@ -527,13 +679,13 @@ def _heaviside(x: _Inner) -> _Inner:
     if isinstance(x, _PiMultiple):
         x = float(x)
     if x == 0:
-        raise DomainError(RELU_AT_ZERO)
+        raise DomainError(HEAVISIDE_AT_ZERO)
     return Fraction(1) if x > 0 else Fraction(0)
 
 
 def heaviside_float(x: float) -> float:
     if x == 0:
-        raise ValueError(RELU_AT_ZERO)
+        raise ValueError(HEAVISIDE_AT_ZERO)
     return 1.0 if x > 0 else 0.0
 
 

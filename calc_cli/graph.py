@@ -11,8 +11,9 @@ value at a point; ``backward`` then walks the graph from the output down:
 
 so a node's adjoint is ∂f/∂node and an input's adjoint is ∂f/∂x. The local
 derivatives ∂u/∂node come from ``calc_cli.multivar.local_partials`` (which takes
-every function's outer derivative from ``calc_cli.diff``); this module only
-evaluates them, one number per edge, so a view can show "∂v5/∂v3 = 2".
+every function's outer derivative from ``calc_cli.diff``), evaluated one number per
+edge by ``calc_cli.multivar.backward_values``, the numeric pass that ``calc grad --at``
+runs too; this module keeps those numbers by node, so a view can show "∂v5/∂v3 = 2".
 
 Constants. A subexpression without variables carries no gradient, so it is one
 leaf node ("const 3", "const pi", "const sqrt(2)"), not a tree of its own, and its
@@ -35,11 +36,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .errors import MathError, UsageError
-from .evaluate import _check_point, _outer, _value_at, describe
-from .expr import ONE, Expr, Func, Pow, Var
-from .multivar import local_partials, natural_order
-from .numbers import Overflow, Value, format_value, json_value, settle, to_float
+from .errors import UsageError
+from .evaluate import NodeValues, describe
+from .expr import Expr, Func, Pow, Var
+from .multivar import LocalValues, backward_values, natural_order, too_large
+from .numbers import Value, json_value
 from .render.plain import plain
 
 INPUT, CONST, OP = "input", "const", "op"
@@ -167,41 +168,17 @@ def _atom(e: Expr) -> str:
 # ------------------------------------------------------------------ forward
 
 
-class _Memo:
-    """Values of nodes at one point, each computed once, as ``calc_cli.evaluate`` computes them.
+def _node_values(graph: Graph, point: Mapping[str, Any]) -> NodeValues:
+    """Values at ``point`` of the graph's nodes, each computed once, as evaluate has them.
 
-    The memo keeps evaluate's inner values (exact multiples of pi), so that
-    cos(pi·x) at x = 1 is exactly −1 when a local derivative needs it.
+    Every input needs a value, also one that f does not use.
     """
-
-    def __init__(self, graph: Graph, point: Mapping[str, Any]):
-        self.point: dict[str, Value] = {}
-        for name in graph.variables:  # every input, also one that f does not use
-            self.point.update(_check_point(Var(name), point))
-        self.memo: dict[Expr, Any] = {}
-
-    def inner(self, e: Expr) -> Any:
-        memo, stack = self.memo, [e]
-        while stack:  # post-order, stopping at nodes already known
-            node = stack[-1]
-            if node in memo:
-                stack.pop()
-                continue
-            missing = [a for a in node.args if a not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            memo[node] = _value_at(node, [memo[a] for a in node.args], self.point)
-            stack.pop()
-        return memo[e]
-
-    def __call__(self, e: Expr) -> Value:
-        return _outer(self.inner(e))
+    return NodeValues([Var(name) for name in graph.variables], point)
 
 
 def forward(graph: Graph, point: Mapping[str, Any]) -> dict[str, Value]:
     """Each node's value at ``point``, by id (exact where possible, as evaluate has it)."""
-    values = _Memo(graph, point)
+    values = _node_values(graph, point)
     values.inner(graph.expr)  # the whole expression first: any domain error of f itself
     return {node.id: values(node.expr) for node in graph.nodes}
 
@@ -218,81 +195,34 @@ def backward(graph: Graph, values: Mapping[str, Value]) -> tuple[dict[str, Value
 
     The adjoints are by id, for input and op nodes (const nodes carry no gradient);
     the local derivatives are by user id and then input id. ``values`` is what
-    ``forward`` returned: the point is read from the input nodes.
+    ``forward`` returned: the point is read from the input nodes. The pass itself is
+    ``multivar.backward_values``, the one ``calc grad --at`` runs, so both give the
+    same numbers.
     """
     point = {node.expr.name: values[node.id] for node in graph.nodes if node.kind == INPUT}  # type: ignore
-    memo = _Memo(graph, point)
-    wrts = frozenset(point)
-    incoming: dict[str, list[Value]] = {}
+    by_expr: dict[Expr, Value] = {}
+    local_by_expr: dict[Expr, LocalValues] = {}
+    for expr, a in backward_values(graph.expr, list(point), _node_values(graph, point),
+                                   local_by_expr):
+        node = graph.node(graph.ids[expr])
+        if node.kind == OP:
+            _finite(a, node)  # before its local derivatives are evaluated, which may fail
+        by_expr[expr] = a
     adjoints: dict[str, Value] = {}
     local: Locals = {}
     for node in reversed(graph.nodes):  # users before the nodes they use
         if node.kind == CONST and node is not graph.output:
             continue
-        a = Fraction(1) if node is graph.output else _sum(incoming.pop(node.id, []))
+        a = Fraction(1) if node is graph.output else by_expr.get(node.expr, Fraction(0))
         adjoints[node.id] = _finite(a, node)
         if node.kind == OP:
-            local[node.id] = _local_derivatives(graph, node, wrts, memo, a)
-            for input_id, d in local[node.id].items():
-                if d is not None:
-                    incoming.setdefault(input_id, []).append(_times(a, d))
+            local[node.id] = {graph.ids[child]: d for child, d in local_by_expr[node.expr].items()}
     return adjoints, local
-
-
-def _local_derivatives(graph: Graph, node: Node, wrts: frozenset[str], memo: _Memo,
-                       adjoint: Value) -> dict[str, Value | None]:
-    """∂node/∂input for each input that depends on a variable (an input used twice: summed).
-
-    local_partials gives each as constant·before·after, expressions over the
-    node's children, which are evaluated here at the point.
-    """
-    found: dict[str, list[Value]] = {}
-    for child, *factors in local_partials(node.expr, wrts):
-        try:
-            d = _product([memo(f) for f in factors if f is not ONE])
-        except MathError as exc:
-            if adjoint == 0 and isinstance(adjoint, Fraction):
-                found.setdefault(graph.ids[child], [])  # undefined, but times 0: no matter
-                continue
-            raise _no_derivative(exc, node.expr, memo.point) from None
-        found.setdefault(graph.ids[child], []).append(d)
-    return {i: _sum(ds) if ds else None for i, ds in found.items()}
-
-
-def _no_derivative(exc: MathError, e: Expr, point: Mapping[str, Value]) -> MathError:
-    shown = describe(e)
-    where = ", ".join(f"{name} = {format_value(point[name])}" for name in sorted(e.free_vars()))
-    return type(exc)(f"{shown} has no derivative at {where}: {exc.message}", subexpr=shown)
-
-
-def _times(a: Value, b: Value) -> Value:
-    """a·b, exact when both are; an exact 0 times anything is an exact 0."""
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return settle(a * b)
-    if isinstance(a, Fraction) and a == 0 or isinstance(b, Fraction) and b == 0:
-        return Fraction(0)
-    return to_float(a) * to_float(b)
-
-
-def _product(factors: Sequence[Value]) -> Value:
-    result: Value = Fraction(1)
-    for f in factors:
-        result = _times(result, f)
-    return result
-
-
-def _sum(terms: Sequence[Value]) -> Value:
-    """Σ terms, exact when all are (an empty sum is an exact 0)."""
-    if all(isinstance(t, Fraction) for t in terms):
-        return settle(sum(terms, Fraction(0)))  # type: ignore[arg-type]
-    return math.fsum(to_float(t) for t in terms)
 
 
 def _finite(v: Value, node: Node) -> Value:
     if isinstance(v, float) and not math.isfinite(v):
-        shown = describe(node.expr)
-        raise Overflow(f"the derivative with respect to {shown} is too large to represent",
-                       subexpr=shown)
+        raise too_large(node.expr)
     return v
 
 

@@ -29,14 +29,13 @@ import heapq
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from fractions import Fraction
-from typing import Any
 
 from .diff import OUTER, _Flattener, differentiate, exponential_outer, power_outer
 from .errors import MathError, UsageError
-from .evaluate import _check_point, _outer, _value_at, describe
+from .evaluate import NodeValues, describe, describe_point, settle_within
 from .expr import (
     MINUS_ONE,
     ONE,
@@ -53,7 +52,7 @@ from .expr import (
     Var,
     func,
 )
-from .numbers import Overflow, Value, exact_power, format_value, settle, to_float
+from .numbers import Overflow, Value, exact_power, to_float
 from .simplify import simplify
 
 Number = Fraction | float | int
@@ -510,86 +509,127 @@ def _check_direction(wrts: Sequence[str], direction: Sequence[Number]) -> None:
 # ------------------------------------------------------------------ numeric reverse mode
 
 
-class _Values:
-    """Values of nodes at one point, memoised, computed as ``calc_cli.evaluate`` does."""
-
-    def __init__(self, exprs: Sequence[Expr], point: Point):
-        self.point: dict[str, Value] = {}
-        for e in exprs:  # every variable of every expression needs a value
-            self.point.update(_check_point(e, point))
-        self.memo: dict[Expr, Any] = {}  # evaluate's inner values (exact multiples of pi too)
-
-    def __call__(self, e: Expr) -> Any:
-        memo, stack = self.memo, [e]
-        while stack:  # post-order, stopping at nodes already known
-            node = stack[-1]
-            if node in memo:
-                stack.pop()
-                continue
-            missing = [a for a in node.args if a not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            memo[node] = _value_at(node, [memo[a] for a in node.args], self.point)
-            stack.pop()
-        return memo[e]
-
-
 def gradient_at(e: Expr, wrts: Sequence[str], point: Point) -> list[Value]:
     """∇f at a point by numeric reverse mode: values forward, then adjoints backward.
 
     ∇(x^2 + 3xy + y^2) at (1, 2) is exactly (8, 7). A point outside the domain of
     f or of a local partial raises ``MathError`` naming the subexpression.
     """
-    return _gradient_at(e, wrts, _Values([e], point))
+    return _gradient_at(e, wrts, NodeValues([e], point))
 
 
-def _gradient_at(e: Expr, wrts: Sequence[str], values: _Values) -> list[Value]:
-    """adjoint(child) += adjoint(node) · ∂node/∂child, on numbers, parents before children."""
+def _gradient_at(e: Expr, wrts: Sequence[str], values: NodeValues) -> list[Value]:
+    """The forward pass (any domain error of f itself first), then ``backward_values``."""
     _check_wrts(wrts)
-    values(e)  # the forward pass: every node's value, and any domain error of f itself
-    targets = frozenset(wrts)
-    incoming: dict[Expr, list[Value]] = {}
-    adjoint: dict[Expr, Value] = {}
-    for node in reversed(_varying_nodes(e, targets)):  # parents before children
-        a = Fraction(1) if node is e else _value_sum(incoming.pop(node, []))
-        adjoint[node] = a
-        if a == 0 and isinstance(a, Fraction):
-            continue  # nothing to pass on (and no partial to worry about)
-        for child, *factors in local_partials(node, targets):
-            local = a  # a·constant·before·after
-            for factor in factors:
-                if factor is not ONE:
-                    local = _value_times(local, _partial_value(values, node, factor))
-            incoming.setdefault(child, []).append(local)
+    values.inner(e)
+    adjoint = dict(backward_values(e, wrts, values))
     return [_finite(adjoint.get(Var(name), Fraction(0)), name) for name in wrts]
 
 
-def _partial_value(values: _Values, node: Expr, partial: Expr) -> Value:
-    try:
-        return _outer(values(partial))
-    except MathError as exc:
-        shown = describe(node)
-        where = ", ".join(f"{name} = {format_value(values.point[name])}"
-                          for name in sorted(node.free_vars()))
-        raise type(exc)(f"{shown} has no derivative at {where}: {exc.message}",
-                        subexpr=shown) from None
+# ∂node/∂child at a point, by child; None where it is undefined but does not matter (the
+# node's adjoint is an exact 0).
+LocalValues = dict[Expr, Value | None]
+
+
+def backward_values(e: Expr, wrts: Sequence[str], values: NodeValues,
+                    local: dict[Expr, LocalValues] | None = None) -> Iterator[tuple[Expr, Value]]:
+    """Numeric reverse mode: adjoint(child) = Σ over its users u of adjoint(u)·∂u/∂child.
+
+    Yields (node, adjoint) for every node of ``e`` that contains one of ``wrts``,
+    parents before children, so that each adjoint is complete when it is yielded;
+    the output's adjoint is 1. Values are exact while everything is rational. With a
+    dict ``local`` (a computation graph shows them), each node's local partials are
+    recorded there after it is yielded; without, a node whose adjoint is an exact 0
+    is passed over, since it contributes nothing and its partials need not exist.
+    """
+    targets = frozenset(wrts)
+    incoming: dict[Expr, list[Value]] = {}
+    for node in reversed(_varying_nodes(e, targets)):  # parents before children
+        try:
+            a = Fraction(1) if node is e else _value_sum(incoming.pop(node, []))
+        except Overflow:  # exact terms whose sum is too large to keep (1e4000 + 1e4000)
+            raise too_large(node) from None
+        yield node, a
+        if local is None and a == 0 and isinstance(a, Fraction):
+            continue
+        partials = _local_values(node, targets, values, a)
+        if local is not None:
+            local[node] = partials
+        for child, d in partials.items():
+            if d is not None:
+                try:
+                    incoming.setdefault(child, []).append(_value_times(a, d))
+                except Overflow:
+                    raise too_large(child) from None
+
+
+def too_large(node: Expr) -> Overflow:
+    """The error of an adjoint (∂f/∂node) beyond the float range."""
+    shown = describe(node)
+    return Overflow(f"the derivative with respect to {shown} is too large to represent",
+                    subexpr=shown)
+
+
+def _local_values(node: Expr, targets: frozenset[str], values: NodeValues,
+                  adjoint: Value) -> LocalValues:
+    """∂node/∂child for each child containing a target (a child used twice: summed).
+
+    ``local_partials`` gives each as constant·before·after, expressions over the node's
+    children, evaluated here. One that is undefined is an error unless the node's
+    adjoint is an exact 0 (then it is None: undefined, but multiplied by 0).
+    """
+    found: dict[Expr, list[Value]] = {}
+    for child, *factors in local_partials(node, targets):
+        try:
+            d = _value_product(values, factors)
+        except MathError as exc:
+            if adjoint == 0 and isinstance(adjoint, Fraction):
+                found.setdefault(child, [])
+                continue
+            raise _no_derivative(exc, node, values.point) from None
+        found.setdefault(child, []).append(d)
+    return {child: _value_sum(ds) if ds else None for child, ds in found.items()}
+
+
+def _no_derivative(exc: MathError, node: Expr, point: Mapping[str, Value]) -> MathError:
+    shown = describe(node)
+    where = describe_point({name: point[name] for name in sorted(node.free_vars())})
+    return type(exc)(f"{shown} has no derivative at {where}: {exc.message}", subexpr=shown)
+
+
+# The value of an empty product: a·1 is a, so no multiplication is needed for it.
+_EXACT_ONE = Fraction(1)
 
 
 def _value_times(a: Value, b: Value) -> Value:
-    """a·b, exact when both are."""
+    """a·b, exact when both are (as ``evaluate.settle_within`` keeps it)."""
+    if b is _EXACT_ONE:
+        return a
     if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return settle(a * b)
+        return settle_within(a * b, (a, b))
     if isinstance(a, Fraction) and a == 0 or isinstance(b, Fraction) and b == 0:
         return Fraction(0)  # an exact 0 times anything finite, as evaluate() has it
     return to_float(a) * to_float(b)
 
 
+def _value_product(values: NodeValues, factors: Sequence[Expr]) -> Value:
+    """The value of the product of ``factors`` (1s left out), exact when all are."""
+    result: Value | None = None
+    for f in factors:
+        if f is not ONE:
+            v = values(f)
+            result = v if result is None else _value_times(result, v)
+    return _EXACT_ONE if result is None else result
+
+
 def _value_sum(terms: Sequence[Value]) -> Value:
-    """Σ terms, exact when all are."""
+    """Σ terms, exact when all are (an empty sum is an exact 0)."""
+    if len(terms) == 1:  # the common case, quickly; as fsum has it, -0.0 becomes 0.0
+        t = terms[0]
+        return t if isinstance(t, Fraction) else t + 0.0
     exact = [t for t in terms if isinstance(t, Fraction)]
     if len(exact) == len(terms):
-        return settle(sum(exact, Fraction(0)))
+        return settle_within(sum(exact, Fraction(0)), exact) if exact else Fraction(0)
     return math.fsum(to_float(t) for t in terms)
 
 
@@ -601,8 +641,8 @@ def _finite(v: Value, name: str) -> Value:
 
 def hessian_at(e: Expr, wrts: Sequence[str], point: Point) -> list[list[Value]]:
     """The Hessian at a point: numeric reverse mode over each symbolic ∂f/∂xi (H symmetric)."""
-    values = _Values([e], point)
-    values(e)  # f itself must be defined there, not only its simplified derivatives
+    values = NodeValues([e], point)
+    values.inner(e)  # f itself must be defined there, not only its simplified derivatives
     n = len(wrts)
     h: list[list[Value]] = [[Fraction(0)] * n for _ in range(n)]
     for i, g in enumerate(gradient(e, wrts)):
@@ -613,7 +653,7 @@ def hessian_at(e: Expr, wrts: Sequence[str], point: Point) -> list[list[Value]]:
 
 def jacobian_at(exprs: Sequence[Expr], wrts: Sequence[str], point: Point) -> list[list[Value]]:
     """The Jacobian at a point: one numeric backward pass per component (values shared)."""
-    values = _Values(exprs, point)
+    values = NodeValues(exprs, point)
     return [_gradient_at(f, wrts, values) for f in exprs]
 
 

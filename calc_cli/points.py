@@ -7,9 +7,13 @@ No click here: the command line hands the raw strings over and gets values or a
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator, Optional
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional
 
 from .errors import CalcError, ParseError, UsageError
+
+if TYPE_CHECKING:
+    from .numbers import Value
 
 
 def split_names(values: Iterable[str]) -> list[str]:
@@ -97,6 +101,48 @@ def point_value(text: str, spec: str):
     except CalcError as exc:
         raise UsageError(f"{spec}: {exc.message}") from None
     return value
+
+
+def json_number(value: Value) -> int | float | None:
+    """For ``--json``: ``numbers.json_value`` (an exact integer as an int, with all its
+    digits; anything else as the nearest float), or None for a non-integer too large
+    for any float (1e4000/3), which JSON has no number for."""
+    from .numbers import json_value
+
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return _nearest_float(value)
+    return json_value(value)
+
+
+def json_point(values: Mapping[str, Value]) -> dict[str, dict[str, Any]]:
+    """The ``at`` of a JSON answer, and ``at_exact`` for coordinates beyond the floats.
+
+    A coordinate is a JSON number (``json_number``). One that is not an integer and
+    lies beyond the float range is also given exactly, as text calc reads back
+    (``"1/1000…0"`` for 1e-4000, which as a float is 0.0): ``at_exact`` maps those
+    names, and only those, to their exact values; it is absent otherwise.
+    """
+    from .numbers import format_value
+
+    obj: dict[str, dict[str, Any]] = {"at": {k: json_number(v) for k, v in values.items()}}
+    beyond = {k: format_value(v) for k, v in values.items() if _beyond_floats(v)}
+    if beyond:
+        obj["at_exact"] = beyond
+    return obj
+
+
+def _beyond_floats(value: Value) -> bool:
+    """A non-integer exact value whose nearest float is 0.0 (it is not 0) or none at all."""
+    if not isinstance(value, Fraction) or value.denominator == 1:
+        return False
+    return _nearest_float(value) in (0.0, None)
+
+
+def _nearest_float(value: Fraction) -> float | None:
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def typed_as_decimal(text: str) -> bool:

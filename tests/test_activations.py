@@ -17,8 +17,8 @@ from calc_cli.render.unicode import pretty
 from tests.oracle import symbol, to_sympy
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 @pytest.mark.parametrize("text, derivative", [
@@ -45,6 +45,17 @@ def test_relu_at_zero_is_not_differentiable_and_says_what_frameworks_do():
     assert result.exit_code == 1
     assert "not differentiable at x = 0" in result.stderr
     assert "frameworks" in result.stderr and "use 0" in result.stderr
+
+
+def test_heaviside_at_zero_names_heaviside():
+    result = run("eval", "heaviside(0)")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "calc: heaviside(0) is undefined: heaviside has no value at 0, where relu (whose "
+        "derivative it is) is not differentiable; deep-learning frameworks such as PyTorch "
+        "and TensorFlow use 0 there\n")
+    points = run("eval", "heaviside(x)", "--points", "-", input="x=0\n")  # the compiled path
+    assert "heaviside has no value at 0" in points.stderr
 
 
 @pytest.mark.parametrize("text", ["sigmoid(x^2 - y)", "softplus(x*y)", "tanh(sigmoid(x))",

@@ -134,6 +134,13 @@ def test_an_answer_undefined_where_the_derivative_is_defined_is_wrong():
         "ln(x) is undefined at x = -1/5: the logarithm needs a positive argument (got -1/5)")
 
 
+def test_a_huge_expected_value_is_shortened_in_the_explanation():
+    v = verdict("x^1000", "1000*x^998*e^ln(x)")  # the answer overflows where x^999 does not
+    assert v.point == {"x": 3} and v.expected == 1000 * Fraction(3) ** 999
+    assert v.explanation.startswith(
+        "the derivative is 4.40690…e+479 at x = 3, but the answer is undefined there: ")
+
+
 def test_points_where_the_function_or_derivative_is_undefined_are_skipped():
     # ln(x) is only defined for x > 0: every compared point is positive.
     assert verdict("ln(x)", "1/x").correct is True

@@ -83,3 +83,44 @@ def test_errors(args, status):
 def test_batch_of_gradients():
     result = run("grad", "-", "--at", "x=1,y=2", input="x*y\nx+y\n")
     assert result.stdout == "2 1\n1 1\n"
+
+
+def test_hessian_and_jacobian_json_keys_in_order():
+    h = json.loads(run("hessian", "x^2*y", "--at", "x=1,y=2", "--json").stdout)
+    assert list(h) == ["input", "expr", "vars", "hessian", "at", "value"]
+    assert h["at"] == {"x": 1, "y": 2} and h["value"] == [[4, 2], [2, 0]]
+    j = json.loads(run("jacobian", "x*y, x + y", "--at", "x=1,y=2", "--json").stdout)
+    assert list(j) == ["input", "exprs", "vars", "jacobian", "at", "value"]
+    assert j["value"] == [[2, 1], [1, 1]]
+
+
+@pytest.mark.parametrize("command, text", [("hessian", "x^2*y"), ("jacobian", "x^2*y, x*y")])
+def test_matrices_in_latex(command, text):
+    expected = {"hessian": r"\begin{pmatrix} 2 y & 2 x \\ 2 x & 0 \end{pmatrix}",
+                "jacobian": r"\begin{pmatrix} 2 x y & x^{2} \\ y & x \end{pmatrix}"}[command]
+    result = run(command, text, "--latex")
+    assert result.exit_code == 0 and result.stdout == expected + "\n"
+
+
+@pytest.mark.parametrize("command, text", [
+    ("grad", "x + y"), ("hessian", "x + y^2"), ("jacobian", "x + y, y"),
+])
+def test_a_point_beyond_the_floats_is_given_exactly_in_json(command, text):
+    obj = json.loads(run(command, text, "--at", "x=1e-4000,y=3", "--json").stdout)
+    assert obj["at"] == {"x": 0.0, "y": 3}  # 1e-4000 as a float is 0.0 ...
+    assert obj["at_exact"] == {"x": "1/1" + "0" * 4000}  # ... so it is also given exactly
+    plain = json.loads(run(command, text, "--at", "x=1/2,y=3", "--json").stdout)
+    assert plain["at"] == {"x": 0.5, "y": 3} and "at_exact" not in plain
+
+
+def test_a_huge_point_is_named_briefly_in_an_error():
+    result = run("grad", "sqrt(x - y)", "--at", "x=1e4000,y=1e4000")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "calc: sqrt(x - y) has no derivative at x = 1e+4000, y = 1e+4000: "
+        "1/(2*sqrt(x - y)): division by zero (x = 1e+4000, y = 1e+4000)\n")
+
+
+def test_backprop_of_a_pi_multiple_beyond_floats_is_an_overflow():
+    result = run("backprop", "pi*x", "--at", "x=1e400")  # was exit 3, an internal error
+    assert result.exit_code == 1 and "overflow" in result.stderr

@@ -483,7 +483,7 @@ def test_compiled_agrees_with_evaluate_on_random_trees(e, point):
     args = [point[n] for n in names]
     try:
         expected = float(evaluate(e, point))
-    except Overflow:
+    except (Overflow, OverflowError):  # OverflowError: an exact value beyond floats (2^6^4)
         return  # floats may overflow and recover in compiled code; documented
     except MathError as slow:
         with pytest.raises(MathError) as fast:
@@ -517,3 +517,120 @@ def test_pi_never_escapes_as_an_internal_value():
         assert type(value(text)) is float
     assert value("-pi") == -math.pi
     assert value("acos(-1)") == math.pi
+
+
+# ------------------------------------------------------------------ one node at a time
+def test_node_values_compute_each_shared_node_once_and_keep_pi_exact():
+    from calc_cli.evaluate import NodeValues
+
+    e = parse("cos(pi x) + sin(pi x)^2 + 1")
+    values = NodeValues([e], {"x": 1})
+    assert values(e) == 0 and type(values(e)) is F  # cos(pi) = -1, sin(pi) = 0 exactly
+    known = dict(values.memo)
+    assert values(parse("cos(pi x)")) == -1 and values.memo == known  # already computed
+    assert values.point == {"x": F(1)}
+
+
+def test_node_values_check_every_expression_and_fail_as_evaluate_does():
+    from calc_cli.evaluate import NodeValues
+
+    with pytest.raises(UndefinedVariable) as caught:
+        NodeValues([parse("x"), parse("y")], {"x": 1})
+    assert caught.value.name == "y"
+    with pytest.raises(DomainError) as ours:
+        NodeValues([parse("ln(x) + 1")], {"x": -1})(parse("ln(x) + 1"))
+    with pytest.raises(DomainError) as theirs:
+        value("ln(x) + 1", x=-1)
+    assert ours.value.message == theirs.value.message
+    assert ours.value.message == ("ln(x) is undefined at x = -1: "
+                                  "the logarithm needs a positive argument (got -1)")
+
+
+def test_node_values_report_a_pi_multiple_beyond_floats_as_an_overflow():
+    from calc_cli.evaluate import NodeValues
+
+    with pytest.raises(Overflow) as caught:  # was a bare OverflowError (exit 3 in backprop)
+        NodeValues([parse("pi x")], {"x": F(10) ** 400})(parse("pi x"))
+    assert caught.value.message == "pi*x: overflow, the value is too large to represent (x = 1e+400)"
+
+
+def test_check_point_is_public_and_the_former_name_still_imports():
+    from calc_cli.evaluate import _check_point, check_point
+
+    assert _check_point is check_point
+    assert check_point(parse("x + y"), {"x": 1, "y": 0.5, "z": 3}) == {"x": F(1), "y": 0.5}
+
+
+# ------------------------------------------------------------------ beyond the float range
+@pytest.mark.parametrize("text, expected", [
+    ("1e4000*1e-4000", F(1)),  # was "overflow"
+    ("1e-4000*1e-4000*1e4000", F(1, 10 ** 4000)),  # any order: the factors cancel
+    ("1e4000*1e-4000*1e-4000", F(1, 10 ** 4000)),
+    ("1e-4000*1", F(1, 10 ** 4000)),  # was 0.0
+    ("1e4000/1", F(10 ** 4000)),  # was "overflow"
+    ("1e4000 - 1e4000 + 1", F(1)),
+    ("2*1e-4000*5", F(1, 10 ** 3999)),
+])
+def test_literals_beyond_floats_stay_exact_while_the_arithmetic_is_rational(text, expected):
+    result = value(text)
+    assert type(result) is F and result == expected
+
+
+@pytest.mark.parametrize("text", ["1e4000*2", "1e4000 + 1e4000", "10^4000/3", "x*x"])
+def test_arithmetic_that_widens_a_number_beyond_the_limit_still_overflows(text):
+    with pytest.raises(Overflow):
+        value(text, x=F(10) ** 4000)
+
+
+def test_a_long_product_of_wide_numbers_is_not_multiplied_out():
+    e = parse("*".join(["x"] * 200 + ["y"] * 200))  # it would cancel, but only at the end
+    start = time.perf_counter()
+    with pytest.raises(Overflow):
+        evaluate(e, {"x": F(10) ** 3000, "y": F(1, 10 ** 3000)})
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("v, shown", [
+    (F(10) ** 4000, "1e+4000"),
+    (F(1, 10 ** 4000), "1e-4000"),
+    (-F(10) ** 4000, "-1e+4000"),
+    (F(10) ** 4000 + 1, "1.00000…e+4000"),  # rounded: the dots say so
+    (F(10) ** 4000 / 3, "3.33333…e+3999"),
+    (F(2) ** 101, "2.53530…e+30"),
+    (F(2) ** 99, "633825300114114700748351602688"),  # short enough: in full
+    (F(1, 3), "1/3"),
+    (0.1, "0.1"),
+])
+def test_message_values_shorten_huge_numbers(v, shown):
+    from calc_cli.evaluate import message_value
+
+    assert message_value(v) == shown
+
+
+def test_a_huge_point_is_shortened_in_messages():
+    with pytest.raises(DivisionByZero) as caught:
+        value("1/(x - x)", x=F(10) ** 4000)
+    assert caught.value.message == "1/(x - x): division by zero (x = 1e+4000)"
+    with pytest.raises(DomainError) as caught:
+        value("ln(x)", x=-F(10) ** 4000 - 1)
+    assert caught.value.message == ("ln(x) is undefined at x = -1.00000…e+4000: the logarithm "
+                                    "needs a positive argument (got -1.00000…e+4000)")
+
+
+def test_eval_json_gives_values_beyond_floats_exactly_beside_the_float():
+    import json
+
+    from click.testing import CliRunner
+
+    from calc_cli.cli import cli
+
+    out = CliRunner().invoke(cli, ["eval", "x", "--at", "x=1e-4000", "--json"]).stdout
+    obj = json.loads(out)
+    assert obj["at"] == {"x": 0.0} and obj["at_exact"] == {"x": "1/1" + "0" * 4000}
+    assert obj["value"] == 0.0 and obj["value_exact"] == "1/1" + "0" * 4000
+    obj = json.loads(CliRunner().invoke(cli, ["eval", "x/3", "--at", "x=1e4000", "--json"]).stdout)
+    assert obj["at"] == {"x": 10 ** 4000} and "at_exact" not in obj  # an integer: all digits
+    assert obj["value"] is None and obj["value_exact"] == "1" + "0" * 4000 + "/3"
+    obj = json.loads(CliRunner().invoke(cli, ["eval", "x/3", "--at", "x=1/2", "--json"]).stdout)
+    assert obj == {"input": "x/3", "expr": "x/3", "at": {"x": 0.5}, "value": 1 / 6,
+                   "value_exact": "1/6"}  # within the floats: as before

@@ -425,3 +425,32 @@ def test_recurrent_net_partials_match_forward_mode():
         h = func("tanh", add(mul(w, h), mul(u, Var(f"x{k}"))))
         names.append(f"x{k}")
     assert gradient(h, names) == [nth_derivative(h, [v]) for v in names]
+
+
+# ------------------------------------------------------------------ beyond the float range
+
+
+def test_a_pi_multiple_beyond_floats_in_a_partial_is_a_math_error():
+    # ∂/∂y sin(pi·x·y) needs pi·x, beyond floats at x = 10^400: was an OverflowError (exit 3)
+    with pytest.raises(MathError) as caught:
+        gradient_at(parse("sin(pi*x*y)"), ["x", "y"], {"x": Fraction(10) ** 400, "y": 0})
+    assert caught.value.message == (
+        "pi*x*y has no derivative at x = 1e+400, y = 0: "
+        "pi*x: overflow, the value is too large to represent (x = 1e+400)")
+
+
+def test_hessian_and_jacobian_at_share_one_evaluation_of_the_point():
+    e = parse("x^2*y + sin(x)")
+    assert hessian_at(e, ["x", "y"], {"x": 0, "y": 3}) == [[6, 0], [0, 0]]
+    assert jacobian_at([e, parse("x*y")], ["x", "y"], {"x": 0, "y": 3}) == [[1, 0], [3, 0]]
+
+
+def test_literals_beyond_floats_stay_exact_in_gradients_as_in_evaluate():
+    e = parse("1e4000*x*y")
+    assert gradient_at(e, ["x", "y"], {"x": 1, "y": Fraction(1, 10 ** 4000)}) == [1, 10 ** 4000]
+
+
+def test_an_exact_adjoint_too_large_to_keep_is_named():
+    with pytest.raises(MathError) as caught:  # 2·2e4000 is wider than anything in the input
+        gradient_at(parse("2e4000*x^2"), ["x"], {"x": 1})
+    assert caught.value.message == "the derivative with respect to x is too large to represent"

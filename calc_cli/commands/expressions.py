@@ -154,8 +154,9 @@ def eval_command(expr, at, points_file, vars_, json_, plain, color):
       4.0
     """
     from ..evaluate import evaluate
-    from ..numbers import exact_string, format_value, json_value
+    from ..numbers import exact_string, format_value
     from ..parse import parse_with_notes
+    from ..points import json_number, json_point
     from ..render.plain import plain as to_plain
 
     out = Output.choose(json_, False, plain or points_file is not None, color)
@@ -171,9 +172,8 @@ def eval_command(expr, at, points_file, vars_, json_, plain, color):
         value = evaluate(e, values)
         decimal = has_decimal(e) or point.decimal
         if out.mode == "json":
-            obj = {"input": text, "expr": to_plain(e),
-                   "at": {k: json_value(v) for k, v in values.items()},
-                   "value": json_value(value)}
+            obj = {"input": text, "expr": to_plain(e), **json_point(values),
+                   "value": json_number(value)}
             exact = exact_string(value)
             if exact is not None:
                 obj["value_exact"] = exact
@@ -251,14 +251,14 @@ def values_at(request: DiffRequest, e, wrts):
 
 def derivative_value(e, derivative, values):
     from ..errors import MathError
-    from ..evaluate import evaluate
+    from ..evaluate import describe_point, evaluate
     from ..render.plain import plain as to_plain
 
     try:
         return evaluate(derivative, values)
     except MathError as exc:
         raise MathError(
-            f"{to_plain(e)} is not differentiable at {point_words(values)} "
+            f"{to_plain(e)} is not differentiable at {describe_point(values)} "
             f"(its derivative {to_plain(derivative)} fails there: {exc.message})",
             exc.subexpr) from None
 
@@ -266,11 +266,12 @@ def derivative_value(e, derivative, values):
 
 def diff_json(text, e, wrts, derivative, values, fvalue, dvalue) -> dict:
     from ..numbers import json_value
+    from ..points import json_point
     from ..render.plain import plain as to_plain
 
     obj = {"input": text, "expr": to_plain(e), "wrt": wrts, "derivative": to_plain(derivative)}
     if values is not None:
-        obj["at"] = {k: json_value(v) for k, v in values.items()}
+        obj.update(json_point(values))
         obj["value"] = json_value(dvalue)
         obj["function_value"] = json_value(fvalue)
     return obj

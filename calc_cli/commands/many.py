@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -20,7 +20,7 @@ from ..cli import (
     vars_option,
 )
 from ..errors import UsageError
-from ..points import Point, split_names
+from ..points import Point, json_number, json_point, split_names
 
 
 # ------------------------------------------------------------ many variables
@@ -54,6 +54,12 @@ class MultiRequest:
             raise UsageError("the expression has no variables to differentiate by")
         return names
 
+    def resolve(self, exprs):
+        """(the variables, the point's values or None, whether answers print as decimals)."""
+        wrts = self.variables(exprs)
+        values = self.values(exprs, wrts)
+        return wrts, values, any(has_decimal(e) for e in exprs) or self.point.decimal
+
     def values(self, exprs, wrts):
         """The point as values by name, or None without --at; f must be defined there."""
         from ..errors import MathError
@@ -77,9 +83,9 @@ def numbers_line(values, decimal: bool) -> str:
 
 
 def json_numbers(values):
-    from ..numbers import json_value
+    from ..points import json_number
 
-    return [json_value(v) for v in values]
+    return [json_number(v) for v in values]
 
 
 @cli.command("grad", epilog=EPILOG, context_settings=EXPR_SETTINGS)
@@ -110,8 +116,7 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
       $ calc grad "x^2 + y^2" --at x=1,y=1 --dir 1,1
       2.8284271247461903
     """
-    from ..multivar import directional, directional_at, gradient, gradient_at, norm, unit
-    from ..numbers import json_value
+    from ..multivar import directional, directional_at, gradient, gradient_at, unit
     from ..points import number_list
     from ..render.plain import plain as to_plain
 
@@ -123,10 +128,8 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
     def handle(text: str) -> None:
         parsed = request.parse(text)
         e = parsed.expr
-        wrts = request.variables([e])
-        values = request.values([e], wrts)
+        wrts, values, decimal = request.resolve([e])
         grad = gradient(e, wrts)
-        decimal = has_decimal(e) or request.point.decimal
         at_point = None if values is None else gradient_at(e, wrts, values)
         along = slope = None
         if dir_values is not None:
@@ -136,12 +139,12 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
             obj = {"input": text, "expr": to_plain(e), "vars": wrts,
                    "gradient": [to_plain(g) for g in grad]}
             if values is not None:
-                obj["at"] = {k: json_value(v) for k, v in values.items()}
+                obj.update(json_point(values))
                 obj["value"] = json_numbers(at_point)
-                obj["norm"] = json_value(norm(at_point))
+                obj["norm"] = json_norm(at_point)
             if along is not None:
                 obj["direction"] = json_numbers(unit(dir_values))
-                obj["directional"] = to_plain(along) if slope is None else json_value(slope)
+                obj["directional"] = to_plain(along) if slope is None else json_number(slope)
                 if slope is not None:
                     obj["directional_expr"] = to_plain(along)
             out.json(obj)
@@ -167,6 +170,17 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
                       (dir_values, along, slope))
 
     run_each(out, expr, handle)
+
+
+def json_norm(values):
+    """|v| for JSON; null when it has no float and no exact value (|(1e4000, 1)|)."""
+    from ..multivar import norm
+    from ..numbers import Overflow
+
+    try:
+        return json_number(norm(values))
+    except Overflow:
+        return None
 
 
 def learning_rate(text: str):
@@ -221,8 +235,6 @@ def hessian_command(expr, wrt, at, vars_, latex, json_, plain, color):
       3 0
     """
     from ..multivar import hessian, hessian_at
-    from ..numbers import json_value
-    from ..render.plain import plain as to_plain
 
     out = Output.choose(json_, latex, plain, color)
     request = MultiRequest(wrt, at, vars_)
@@ -230,29 +242,46 @@ def hessian_command(expr, wrt, at, vars_, latex, json_, plain, color):
     def handle(text: str) -> None:
         parsed = request.parse(text)
         e = parsed.expr
-        wrts = request.variables([e])
-        values = request.values([e], wrts)
+        wrts, values, decimal = request.resolve([e])
         h = hessian(e, wrts)
         at_rows = None if values is None else hessian_at(e, wrts, values)
-        decimal = has_decimal(e) or request.point.decimal
-        if out.mode == "json":
-            obj = {"input": text, "expr": to_plain(e), "vars": wrts,
-                   "hessian": [[to_plain(x) for x in row] for row in h]}
-            if at_rows is not None:
-                obj["at"] = {k: json_value(v) for k, v in values.items()}
-                obj["value"] = [json_numbers(row) for row in at_rows]
-            out.json(obj)
-        elif out.mode == "latex":
-            out.line(latex_matrix(h))
-        elif out.mode == "plain":
-            matrix_lines(out, h, at_rows, decimal)
-        else:
-            from ..render.terminal import show_matrix
-
-            show_matrix(out.console, "Hessian", parsed, [e], wrts, h, values, at_rows,
-                        decimal)
+        show_matrix_answer(out, "Hessian", text, [parsed], wrts, h, values, at_rows, decimal)
 
     run_each(out, expr, handle)
+
+
+def show_matrix_answer(out: Output, name: str, text: str, parsed: list, wrts, rows, values,
+                       at_rows, decimal: bool) -> None:
+    """A Hessian or a Jacobian (``name``) in the output mode: JSON, LaTeX, rows or a table.
+
+    JSON: ``input``, then ``expr`` (a Hessian) or ``exprs`` (a Jacobian), ``vars``, the
+    matrix under ``hessian`` or ``jacobian``, and with a point ``at`` and ``value``.
+    """
+    from ..render.plain import plain as to_plain
+
+    fs = [p.expr for p in parsed]
+    if out.mode == "json":
+        obj: dict[str, Any] = {"input": text}
+        if name == "Hessian":
+            obj["expr"] = to_plain(fs[0])
+        else:
+            obj["exprs"] = [to_plain(f) for f in fs]
+        obj["vars"] = wrts
+        obj[name.lower()] = [[to_plain(x) for x in row] for row in rows]
+        if at_rows is not None:
+            obj.update(json_point(values))
+            obj["value"] = [json_numbers(row) for row in at_rows]
+        out.json(obj)
+    elif out.mode == "latex":
+        out.line(latex_matrix(rows))
+    elif out.mode == "plain":
+        matrix_lines(out, rows, at_rows, decimal)
+    else:
+        from ..render.terminal import show_matrix
+        from ..render.unicode import pretty
+
+        notes = [n for p in parsed for n in p.all_notes(pretty)]
+        show_matrix(out.console, name, notes, fs, wrts, rows, values, at_rows, decimal)
 
 
 def split_top_level(text: str) -> list[str]:
@@ -295,38 +324,16 @@ def jacobian_command(exprs, wrt, at, vars_, latex, json_, plain, color):
       1 0
     """
     from ..multivar import jacobian, jacobian_at
-    from ..numbers import json_value
-    from ..render.plain import plain as to_plain
 
     out = Output.choose(json_, latex, plain, color)
     request = MultiRequest(wrt, at, vars_)
 
     def handle(text: str) -> None:
-        pieces = split_top_level(text)
-        parsed = [request.parse(p) for p in pieces]
+        parsed = [request.parse(p) for p in split_top_level(text)]
         fs = [p.expr for p in parsed]
-        wrts = request.variables(fs)
-        values = request.values(fs, wrts)
+        wrts, values, decimal = request.resolve(fs)
         j = jacobian(fs, wrts)
         at_rows = None if values is None else jacobian_at(fs, wrts, values)
-        decimal = any(has_decimal(f) for f in fs) or request.point.decimal
-        if out.mode == "json":
-            obj = {"input": text, "exprs": [to_plain(f) for f in fs], "vars": wrts,
-                   "jacobian": [[to_plain(x) for x in row] for row in j]}
-            if at_rows is not None:
-                obj["at"] = {k: json_value(v) for k, v in values.items()}
-                obj["value"] = [json_numbers(row) for row in at_rows]
-            out.json(obj)
-        elif out.mode == "latex":
-            out.line(latex_matrix(j))
-        elif out.mode == "plain":
-            matrix_lines(out, j, at_rows, decimal)
-        else:
-            from ..render.terminal import show_matrix
-
-            from ..render.unicode import pretty
-
-            notes = [n for p in parsed for n in p.all_notes(pretty)]
-            show_matrix(out.console, "Jacobian", notes, fs, wrts, j, values, at_rows, decimal)
+        show_matrix_answer(out, "Jacobian", text, parsed, wrts, j, values, at_rows, decimal)
 
     run_each(out, exprs, handle)

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from .diff import nth_derivative
 from .errors import MathError
-from .evaluate import evaluate
+from .evaluate import evaluate, message_value
 from .expr import Expr, Num, Var, add, mul, substitute
 from .numbers import Value, format_value
 from .simplify import simplify
@@ -49,7 +49,11 @@ def tangent(e: Expr, var: str, point: Mapping[str, Value]) -> Tangent:
     except MathError as exc:
         raise MathError(f"no tangent: f is not differentiable at {var} = {short_value(a)} "
                         f"({exc.message})", exc.subexpr) from None
-    intercept = value - slope * a
+    try:
+        intercept = value - slope * a
+    except OverflowError:  # an exact f(a) beyond floats, with a float point or slope
+        raise MathError(f"no tangent: f({var} = {short_value(a)}) = {short_value(value)} is "
+                        f"beyond the range of floating-point numbers") from None
     line = simplify(add(mul(number_node(slope), Var(var)), number_node(intercept)))
     return Tangent(e, var, a, value, slope, derivative, line)
 
@@ -64,4 +68,4 @@ def number_node(v: Value) -> Num:
 def short_value(v: Value) -> str:
     """A value for a message: exact when short (3, 1/2), else a decimal (1e+400, not 401 digits)."""
     text = format_value(v)
-    return text if len(text) <= 20 else format_value(v, True)
+    return text if len(text) <= 20 else message_value(v)

@@ -355,6 +355,9 @@ FORMER_CRASHES = [
     pytest.param(["tangent", "pi*x", "--at", "10^400"], 1, "calc: no tangent: ",
                  id="tangent-pi-times-huge-point"),
     pytest.param(["diff", "pi*x", "--at", "1e400"], 1, "overflow", id="diff-pi-times-huge-point"),
+    # f(a) an exact integer beyond floats, the point a float (bench/fuzz.py, seed 12)
+    pytest.param(["tangent", "7" * 360, "--at", "e"], 1, "beyond the range of floating-point",
+                 id="tangent-huge-constant-at-float"),
 ]
 
 

@@ -592,3 +592,37 @@ def test_a_long_descent_leaves_nothing_on_a_redirected_stderr(term):
     assert proc.returncode == 0
     assert "gradient descent on x²" in b"".join(shown).decode()
     assert err == b""
+
+
+def test_the_parse_tree_of_a_deep_nest_is_cut_to_a_readable_size():
+    """2,000 nested calls: the tree shows the levels that fit 60 columns, one line each, and
+    says how deep it goes (it was 6 s and 700 kB: 200 levels, each with its whole subexpression)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from calc_cli.render.terminal import show_parse
+
+    text = "tanh(" * 2000 + "x" + ")" * 2000
+    buffer = StringIO()
+    console = Console(file=buffer, width=60, color_system=None)
+    show_parse(console, text, parse_with_notes(text))
+    out = buffer.getvalue()
+    tree = out[out.index("function tanh"):]
+    assert "… 1994 more levels" in tree
+    assert tree.count("function tanh") == 7 and tree.count("\n") == 8  # one line per level
+
+
+def test_parse_tree_labels_are_shortened():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from calc_cli.render.terminal import expr_tree
+
+    buffer = StringIO()
+    Console(file=buffer, width=200, color_system=None).print(
+        expr_tree(parse_with_notes("+".join(f"x^{i}" for i in range(2, 100))).expr, max_nodes=3))
+    first = buffer.getvalue().splitlines()[0]
+    assert first.startswith("sum  x² + x³") and first.endswith("…")
+    assert len(first) == 74  # fits 80 columns with the panel's borders and padding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Mapping, Optional
 
 from rich.cells import cell_len
@@ -78,37 +79,58 @@ def _kind(e: Expr) -> str:
     return type(e).__name__
 
 
-def expr_tree(e: Expr, max_nodes: int = 200) -> Tree:
-    """The expression as a tree: each node's kind and its value in textbook form."""
-    root = Tree(_label(e))
-    stack = [(root, e)]
+def expr_tree(e: Expr, max_nodes: int = 200, width: int = 80) -> Tree:
+    """The expression as a tree: each node's kind and its value in textbook form.
+
+    Big inputs are cut, so that the view stays readable and quick: at most ``max_nodes``
+    nodes, as many levels as fit ``width`` (a note says how much deeper it goes), and each
+    node's value shortened to one line.
+    """
+    max_depth = max(3, min(12, (width - 30) // 4))
+
+    def label(node: Expr, depth: int) -> Text:
+        room = width - 4 * depth - len(_kind(node)) - 8  # tree guides, panel borders
+        return _label(node, max(12, room))
+
+    root = Tree(label(e, 0))
+    queue = deque([(root, e, 0)])
     shown = 1
-    while stack:
-        branch, node = stack.pop(0)
+    while queue:
+        branch, node, depth = queue.popleft()
+        if depth + 1 >= max_depth and node.args:
+            branch.add(Text(f"… {_depth(node)} more levels", style=NOTE))
+            continue
         for child in node.args:
             if shown >= max_nodes:
                 branch.add(Text("…", style=NOTE))
-                stack.clear()
+                queue.clear()
                 break
             shown += 1
-            stack.append((branch.add(_label(child)), child))
+            queue.append((branch.add(label(child, depth + 1)), child, depth + 1))
     return root
 
 
-def _label(e: Expr) -> Text:
+def _depth(e: Expr) -> int:
+    """How many levels lie below ``e`` (iteratively: inputs may nest thousands deep)."""
+    below: dict[Expr, int] = {}
+    for node in e.walk():  # children before parents
+        below[node] = 1 + max((below[c] for c in node.args), default=0)
+    return below[e] - 1
+
+
+def _label(e: Expr, max_label: int = 80) -> Text:
     text = Text()
     text.append(_kind(e), style=LABEL)
-    if e.args:
-        text.append("  ")
-        text.append(pretty(e), style="dim")
-    else:
-        text.append("  ")
-        text.append(pretty(e), style="bold")
+    text.append("  ")
+    shown = pretty(e)
+    if len(shown) > max_label:
+        shown = shown[: max_label - 1] + "…"
+    text.append(shown, style="dim" if e.args else "bold")
     return text
 
 
 def show_parse(console: Console, text: str, parsed) -> None:
-    parts = [Text.assemble(("read as  ", LABEL), (pretty(parsed.expr), ANSWER)), expr_tree(parsed.expr)]
+    parts = [Text.assemble(("read as  ", LABEL), (pretty(parsed.expr), ANSWER)), expr_tree(parsed.expr, width=console.width)]
     notes = notes_view(parsed)
     if notes:
         parts.append(notes)

@@ -24,7 +24,6 @@ is as fast as plain string formatting.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 from ..expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
@@ -182,13 +181,21 @@ def flatten(text: Text) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
 class Piece:
-    """A printed node: ``body``, after a minus sign when ``signed``, binding at ``level``."""
+    """A printed node: ``body``, after a minus sign when ``signed``, binding at ``level``.
 
-    body: Text
-    level: Level
-    signed: bool = False
+    (A plain class: a dataclass would cost every command start-up time to build.)
+    """
+
+    __slots__ = ("body", "level", "signed")
+
+    def __init__(self, body: Text, level: Level, signed: bool = False) -> None:
+        self.body = body
+        self.level = level
+        self.signed = signed
+
+    def __repr__(self) -> str:
+        return f"Piece({self.body!r}, {self.level!r}, {self.signed!r})"
 
 
 def piece(body: Text, level: Level, signed: bool = False) -> Piece:

@@ -15,6 +15,7 @@ start-up. Before timing, a sample of calc's answers is checked against SymPy's a
 points (so that we do not time wrong answers); every disagreement is listed.
 
     python bench/batch.py [--count 3000] [--runs 5] [--seed 7] [--check 300] [--keep FILE]
+                          [--calc 'python -m calc_cli']   (another checkout: set PYTHONPATH)
 
 Only functions that both calc and SymPy know are used (calc's sigmoid, for one, is not).
 """
@@ -27,6 +28,7 @@ import os
 import random
 import re
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -154,15 +156,20 @@ SYMPY_SCRIPT = (
 )
 
 
-def calc_executable() -> str:
+CALC_COMMAND: list[str] = []  # --calc: how to run calc, when not the installed `calc`
+
+
+def calc_executable() -> list[str]:
+    if CALC_COMMAND:
+        return CALC_COMMAND
     calc = shutil.which("calc", path=os.path.dirname(sys.executable)) or shutil.which("calc")
     if calc is None:
         sys.exit("bench/batch.py: no `calc` on PATH; install the project first (pip install .)")
-    return calc
+    return [calc]
 
 
 def tools() -> dict[str, list[str]]:
-    return {"calc": [calc_executable(), "diff", "-", "--wrt", "x"],
+    return {"calc": [*calc_executable(), "diff", "-", "--wrt", "x"],
             "sympy": [sys.executable, "-c", SYMPY_SCRIPT]}
 
 
@@ -281,14 +288,14 @@ def sympy_float(v: float):
 
 def calc_parse(lines: list[str]) -> list[str]:
     """calc's own reading of each line (`calc parse -`), to tell parse from derivative bugs."""
-    done = subprocess.run([calc_executable(), "parse", "-"], input="\n".join(lines) + "\n",
+    done = subprocess.run([*calc_executable(), "parse", "-"], input="\n".join(lines) + "\n",
                           capture_output=True, text=True, check=False)
     out = done.stdout.splitlines()
     return out if len(out) == len(lines) else [""] * len(lines)
 
 
 def calc_message(text: str) -> str:
-    done = subprocess.run([calc_executable(), "diff", text, "--wrt", "x"], capture_output=True,
+    done = subprocess.run([*calc_executable(), "diff", text, "--wrt", "x"], capture_output=True,
                           text=True, check=False)
     return (done.stderr.strip() or done.stdout.strip()).replace("\n", " | ")
 
@@ -355,7 +362,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--check", type=int, default=300, help="expressions to verify (0: none)")
     parser.add_argument("--keep", metavar="FILE", help="also write the expressions to FILE")
+    parser.add_argument("--calc", metavar="COMMAND",
+                        help="run calc as COMMAND, e.g. 'python -m calc_cli' with PYTHONPATH "
+                             "pointing at another checkout, to compare two versions")
     args = parser.parse_args()
+    CALC_COMMAND[:] = shlex.split(args.calc) if args.calc else []
     lines = corpus(args.count, args.seed)
     if args.keep:
         write_lines(args.keep, lines)

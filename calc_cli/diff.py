@@ -19,12 +19,13 @@ a product with a factor 0 is 0). Simplification is a separate pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from math import gcd
 from types import MappingProxyType
 
-from .errors import UsageError
+from .errors import MathError, UsageError
 from .expr import (
     FUNCTIONS,
     MINUS_ONE,
@@ -76,33 +77,114 @@ def derive(e: Expr, wrt: str) -> Derivation:
     return Derivation(e, wrt, raw, _flat_results(share_repeats(engine.steps[e]), flat))
 
 
+# The most nodes a derivative may have (bench/FUZZ.md, 9 and 9b): distinct nodes of its DAG at
+# any order, and from the second order on also nodes as written out, which is what printing
+# costs. Without a bound, ordinary inputs (x^x, sqrt(tan(x)^2)) grow exponentially with the
+# order, and --order goes up to 100: the 20th derivative of ln(x)^2 once took 18 GB. 100,000
+# nodes print as roughly half a megabyte; the bound is checked after every order, and one order
+# grows a DAG by a bounded factor, so the check comes before time or memory runs out.
+MAX_NODES = 100_000
+
+
 def nth_derivative(e: Expr, wrts: Sequence[str]) -> Expr:
     """Differentiate by each variable in turn, simplifying between orders to keep size down.
 
     ``nth_derivative(e, "xx")`` is the second derivative by x, ``["x", "y"]`` the mixed partial.
+    A first derivative comes from the textbook rules (the quotient rule gives one fraction);
+    higher ones differentiate the simplifier's canonical form, a sum of products of powers
+    (x/y is x*y^-1), so the power rule raises a denominator's exponent by one at each order
+    where the quotient rule would square it, and like terms collect: the 20th derivative of
+    atan(x) is one fraction over (x^2 + 1)^20 with ten terms above, not an exponentially
+    nested quotient. Raises MathError when an order grows beyond ``MAX_NODES``.
     """
-    from .simplify import simplify  # deferred: the core does not depend on the simplifier
+    from .simplify import display, simplify, together  # deferred: the core does not need it
 
-    # Simplified first, so that a part that is identically constant (sqrt(x - x)) has
-    # derivative 0, not the 0/0 that the rules would give it.
-    e = simplify(e)
-    for wrt in wrts:
-        e = simplify(differentiate(e, wrt))
-    return e
+    if not wrts:
+        return simplify(e)
+    if len(wrts) == 1:
+        # Simplified first, so that a part that is identically constant (sqrt(x - x)) has
+        # derivative 0, not the 0/0 that the rules would give it.
+        result = simplify(differentiate(simplify(e), wrts[0]))
+        check_size(result, 1, 1)
+        return result
+    *_, last = _canonical_orders(e, wrts)
+    return display(together(last))
+
+
+def derivatives(e: Expr, wrts: Sequence[str]) -> list[Expr]:
+    """Every order on the way to ``nth_derivative(e, wrts)``, simplified: [f′, f″, …].
+
+    A value at a point needs them all: simplifying may define a higher derivative where a
+    lower one is undefined (|x|″ simplifies to 0, yet |x|′ = x/|x| fails at 0), and f⁽ⁿ⁾(a)
+    exists only where f⁽ⁿ⁻¹⁾ does.
+    """
+    from .simplify import display, together
+
+    if len(wrts) <= 1:
+        return [nth_derivative(e, wrts)] if wrts else []
+    return [display(together(c)) for c in _canonical_orders(e, wrts)]
+
+
+def _canonical_orders(e: Expr, wrts: Sequence[str]) -> Iterator[Expr]:
+    """The canonical form of each order in turn, each checked against ``MAX_NODES``."""
+    from .simplify import canonical, simplify
+
+    c = canonical(simplify(e))
+    for order, wrt in enumerate(wrts, 1):
+        c = canonical(differentiate(c, wrt))
+        check_size(c, order, len(wrts))
+        yield c
+
+
+def check_size(e: Expr, order: int, of: int) -> None:
+    """MathError when ``e``, the derivative of this order (of ``of`` wanted), has more than
+    ``MAX_NODES`` distinct nodes, or, from the second order on, more as written out."""
+    if _larger_than(e, MAX_NODES, written=order > 1):
+        wanted = "derivative" if of == 1 else f"{_ordinal(of)} derivative"
+        where = "" if order == of else f": the {_ordinal(order)} already has"
+        raise MathError(f"the {wanted} is too large to compute{where or ' (it has'} "
+                        f"over {MAX_NODES:,} nodes{'' if where else ')'}")
+
+
+def _larger_than(e: Expr, limit: int, written: bool) -> bool:
+    """Whether e has more than ``limit`` distinct nodes, or (``written``) nodes counted as
+    printed, each repeat of a shared subtree again. Linear in the DAG."""
+    order = e.walk()
+    if len(order) > limit or not written:
+        return len(order) > limit
+    sizes: dict[Expr, int] = {}
+    for node in order:
+        size = 1 + sum([sizes[a] for a in node.args])
+        if size > limit:
+            return True
+        sizes[node] = size
+    return False
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, …"""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # ------------------------------------------------------------------ the engine
 
 
-@dataclass
 class _Out:
-    """What a rule returns: its id, the derivative, and what a step should show."""
+    """What a rule returns: its id, the derivative, and what a step should show.
 
-    rule: str
-    result: Expr
-    detail: Mapping[str, Expr] = field(default_factory=dict)
-    note: str | None = None
-    outer: _Out | None = None  # the chain rule's outer derivative, shown as a first substep
+    A plain class with slots, not a dataclass: one is made per node, traced or not.
+    """
+
+    __slots__ = ("detail", "note", "outer", "result", "rule")
+
+    def __init__(self, rule: str, result: Expr, detail: Mapping[str, Expr] | None = None,
+                 note: str | None = None, outer: _Out | None = None):
+        self.rule = rule
+        self.result = result
+        self.detail = detail if detail is not None else {}
+        self.note = note
+        self.outer = outer  # the chain rule's outer derivative, shown as a first substep
 
 
 Rule = Generator[tuple[Expr, ...], tuple[Expr, ...], _Out]
@@ -134,8 +216,10 @@ class _Engine:
         self.done: dict[Expr, Expr] = {}
         self.steps: dict[Expr, Step] = {}
         self.depends: dict[Expr, bool] = {}
+        depends, var = self.depends, self.var
         for node in top.walk():
-            self.depends[node] = node is self.var or any(self.depends[a] for a in node.args)
+            args = node.args
+            depends[node] = any(map(depends.__getitem__, args)) if args else node is var
 
     def varies(self, e: Expr) -> bool:
         """Whether ``e`` contains the variable (a node made by a rule: through its args)."""
@@ -167,7 +251,10 @@ class _Engine:
         if node in self.done:
             return False
         if not self.varies(node):
-            self._finish(frame, constant_rule(node, self.wrt))
+            if self.tracing:
+                self._finish(frame, constant_rule(node, self.wrt))
+            else:
+                self.done[node] = ZERO  # constant_rule's result, without its note
             return False
         if node is self.var:
             self._finish(frame, variable_rule(node))
@@ -420,44 +507,54 @@ NOTES: dict[str, str] = {
 # factors of 1, terms of 0 and products with a factor 0, numbers multiplied in front.
 
 
+# A product factor of up to this many factors is spliced in at once; a longer one stays
+# nested until _Flattener (copying it at every level of a deep nesting would be quadratic).
+SPLICED = 8
+
+
 def _mul(*factors: Expr) -> Expr:
-    coefficient, decimal, rest = Fraction(1), False, []
+    # The coefficient is kept as two ints, p/q: Fraction arithmetic is Python code.
+    p, q, decimal, rest = 1, 1, False, []
     for f in factors:
         if not isinstance(f, (Num, Neg, Mul)):
             rest.append(f)
             continue
-        value, is_decimal, remainder = _peel(f)
-        if value != 1:
-            coefficient *= value
+        fp, fq, is_decimal, remainder = _peel(f)
+        p, q = p * fp, q * fq
         decimal = decimal or is_decimal
-        if remainder is not None:
+        if type(remainder) is Mul and len(remainder.terms) <= SPLICED:
+            rest.extend(remainder.terms)
+        elif remainder is not None:
             rest.append(remainder)
-    if coefficient == 0:
+    if p == 0:
         return ZERO
+    if q != 1:
+        g = gcd(p, q)
+        p, q = p // g, q // g
     if not rest:
-        return Num(coefficient, decimal)
-    # A product factor stays nested (flattened once at the end): multiplying
-    # f′(u) onto a long product at every level of a deep nesting must not copy it.
+        return Num(p if q == 1 else Fraction(p, q), decimal)
+    # A long product factor stays nested (flattened once at the end): multiplying
+    # f′(u) onto it at every level of a deep nesting must not copy it.
     product = rest[0] if len(rest) == 1 else Mul(*rest)
-    if coefficient == 1:
+    if q == 1 and p == 1:
         return product
-    if coefficient == -1:
+    if q == 1 and p == -1:
         return neg(product)
-    return Mul(Num(coefficient, decimal), *rest)
+    return Mul(Num(p if q == 1 else Fraction(p, q), decimal), *rest)
 
 
-def _peel(f: Expr) -> tuple[Fraction, bool, Expr | None]:
-    """``f`` as number × rest, its sign and leading number taken out (rest None for a number)."""
+def _peel(f: Expr) -> tuple[int, int, bool, Expr | None]:
+    """``f`` as p/q × rest, its sign and leading number taken out (rest None for a number)."""
     sign = 1
     while isinstance(f, Neg):
         sign, f = -sign, f.arg
     if isinstance(f, Num):
-        return sign * f.value, f.decimal, None
+        return sign * f.numerator, f.denominator, f.decimal, None
     if isinstance(f, Mul) and isinstance(f.terms[0], (Num, Neg)):
-        value, decimal, lead = _peel(f.terms[0])
+        p, q, decimal, lead = _peel(f.terms[0])
         tail = f.terms[1:] if lead is None else (lead, *f.terms[1:])
-        return sign * value, decimal, tail[0] if len(tail) == 1 else Mul(*tail)
-    return Fraction(sign), False, f
+        return sign * p, q, decimal, tail[0] if len(tail) == 1 else Mul(*tail)
+    return sign, 1, False, f
 
 
 def _add(*terms: Expr) -> Expr:
@@ -531,6 +628,8 @@ class _Flattener:
 
     def __call__(self, e: Expr) -> Expr:
         memo = self.memo
+        if e not in memo and not _has_nested_product(e):
+            return e
         stack: list[tuple[Expr, bool]] = [(e, False)]
         while stack:
             node, ready = stack.pop()
@@ -570,6 +669,11 @@ class _Flattener:
         if all(a is b for a, b in zip(flat, node.args)):
             return node
         return node.rebuild(tuple(flat))
+
+
+def _has_nested_product(e: Expr) -> bool:
+    """Whether some product in e has a product as a factor (what ``_Flattener`` undoes)."""
+    return any(type(n) is Mul and any(type(f) is Mul for f in n.terms) for n in e.walk())
 
 
 def _flat_results(step: Step, flat: _Flattener) -> Step:

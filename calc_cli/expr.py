@@ -16,7 +16,7 @@ number or a leading factor).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterator, Union
+from typing import ClassVar, Union
 
 Rational = Union[int, Fraction]
 
@@ -35,35 +35,45 @@ CONSTANTS = ("pi", "e")
 
 
 class Expr:
-    """Base of all nodes. Subclasses define ``_key`` fields and ``args``."""
+    """Base of all nodes. Subclasses define ``_set`` (their fields) and set ``args``."""
 
-    __slots__ = ("__weakref__",)
-    _cache: dict = {}
-
-    @property
-    def args(self) -> tuple["Expr", ...]:
-        return ()
+    # ``args`` is stored, not computed: walks over large DAGs read it for every node.
+    __slots__ = ("__weakref__", "args")
+    _table: ClassVar[dict]  # every concrete class has its own: see _intern
+    args: tuple["Expr", ...]
 
     def rebuild(self, args: tuple["Expr", ...]) -> "Expr":
         """The node of the same kind with new children."""
         return self
 
-    def walk(self) -> Iterator["Expr"]:
-        """Every distinct node of the DAG, each once, children before parents."""
-        seen: set[int] = set()
-        stack: list[tuple[Expr, bool]] = [(self, False)]
+    def walk(self) -> list["Expr"]:
+        """Every distinct node of the DAG, each once, children before parents (a list).
+
+        Iterative depth-first, first child first; ``None`` on the stack marks that the node
+        under it has all its children listed.
+        """
+        out: list[Expr] = []
+        seen: set[Expr] = set()
+        stack: list[Expr | None] = [self]
+        pop, push, see, emit = stack.pop, stack.append, seen.add, out.append
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                yield node
+            node = pop()
+            if node is None:
+                emit(pop())  # type: ignore[arg-type]
                 continue
-            if id(node) in seen:
+            if node in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for child in reversed(node.args):
-                if id(child) not in seen:
-                    stack.append((child, False))
+            see(node)
+            args = node.args
+            if not args:
+                emit(node)
+                continue
+            push(node)
+            push(None)
+            for child in reversed(args):
+                if child not in seen:
+                    push(child)
+        return out
 
     def free_vars(self) -> frozenset[str]:
         """The names of the variables in this expression (memoised per node).
@@ -104,65 +114,98 @@ class Expr:
 _FREE_VARS: dict[Expr, frozenset[str]] = {}
 
 
-def _intern(cls, key):
-    cache = Expr._cache
-    node = cache.get((cls, key))
+def _intern(cls, key, *fields):
+    """The node of class cls with these fields, made and remembered on first use.
+
+    Each class keeps its own table (``cls._table``), keyed by the fields themselves (the
+    tuple of terms of a sum, the name of a variable), so a lookup builds no extra tuple.
+    """
+    node = cls._table.get(key)
     if node is None:
         node = object.__new__(cls)
-        node._set(*key)
-        cache[(cls, key)] = node
+        node._set(*fields)
+        cls._table[key] = node
     return node
 
 
-class Num(Expr):
-    """An exact rational number; ``decimal`` remembers it was typed as a decimal."""
+# Numbers are interned by (numerator, denominator, decimal): ints hash at C speed, where a
+# Fraction key would run Fraction.__hash__ and __eq__ (Python code) at every lookup.
+_NUMBERS: dict[tuple[int, int, bool], "Num"] = {}
 
-    __slots__ = ("value", "decimal")
+
+class Num(Expr):
+    """An exact rational number; ``decimal`` remembers it was typed as a decimal.
+
+    ``numerator`` and ``denominator`` (ints, the denominator positive) repeat ``value`` for
+    quick tests: ``n.denominator == 1`` costs no Fraction method call.
+    """
+
+    __slots__ = ("decimal", "denominator", "numerator", "value")
     value: Fraction
     decimal: bool
+    numerator: int
+    denominator: int
 
     def __new__(cls, value: Rational, decimal: bool = False) -> "Num":
-        if not isinstance(value, Fraction):
-            if not isinstance(value, int):
-                raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
-            value = Fraction(value)
-        return _intern(cls, (value, bool(decimal)))
+        decimal = decimal is True or bool(decimal)
+        if type(value) is int:
+            key = (value, 1, decimal)
+        elif isinstance(value, Fraction):
+            key = (value.numerator, value.denominator, decimal)
+        elif isinstance(value, int):  # an int subclass, such as bool
+            key = (int(value), 1, decimal)
+        else:
+            raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
+        node = _NUMBERS.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            node._set(value if type(value) is Fraction else Fraction(key[0], key[1]), decimal)
+            _NUMBERS[key] = node
+        return node
 
     def _set(self, value, decimal):
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "decimal", decimal)
+        object.__setattr__(self, "numerator", value.numerator)
+        object.__setattr__(self, "denominator", value.denominator)
+        object.__setattr__(self, "args", ())
 
     @property
     def is_integer(self) -> bool:
-        return self.value.denominator == 1
+        return self.denominator == 1
 
 
 class Var(Expr):
     """A variable, by name."""
 
     __slots__ = ("name",)
+    _table: ClassVar[dict] = {}
     name: str
 
     def __new__(cls, name: str) -> "Var":
-        return _intern(cls, (name,))
+        node = cls._table.get(name)
+        return node if node is not None else _intern(cls, name, name)
 
     def _set(self, name):
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "args", ())
 
 
 class Const(Expr):
     """A named constant: ``pi`` or ``e``."""
 
     __slots__ = ("name",)
+    _table: ClassVar[dict] = {}
     name: str
 
     def __new__(cls, name: str) -> "Const":
         if name not in CONSTANTS:
             raise ValueError(f"unknown constant {name!r}")
-        return _intern(cls, (name,))
+        return _intern(cls, name, name)
 
     def _set(self, name):
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "args", ())
 
 
 class _Nary(Expr):
@@ -170,16 +213,16 @@ class _Nary(Expr):
     terms: tuple[Expr, ...]
 
     def __new__(cls, *terms: Expr):
+        node = cls._table.get(terms)
+        if node is not None:
+            return node
         if len(terms) < 2:
             raise ValueError(f"{cls.__name__} needs at least two operands")
-        return _intern(cls, (tuple(terms),))
+        return _intern(cls, terms, terms)
 
     def _set(self, terms):
         object.__setattr__(self, "terms", terms)
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return self.terms
+        object.__setattr__(self, "args", terms)
 
     def rebuild(self, args):
         return type(self)(*args)
@@ -189,12 +232,14 @@ class Add(_Nary):
     """A sum of two or more terms (subtraction is a term wrapped in ``Neg``)."""
 
     __slots__ = ()
+    _table: ClassVar[dict] = {}
 
 
 class Mul(_Nary):
     """A product of two or more factors."""
 
     __slots__ = ()
+    _table: ClassVar[dict] = {}
 
 
 class _Binary(Expr):
@@ -203,15 +248,13 @@ class _Binary(Expr):
     right: Expr
 
     def __new__(cls, left: Expr, right: Expr):
-        return _intern(cls, (left, right))
+        node = cls._table.get((left, right))
+        return node if node is not None else _intern(cls, (left, right), left, right)
 
     def _set(self, left, right):
         object.__setattr__(self, "left", left)
         object.__setattr__(self, "right", right)
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.left, self.right)
+        object.__setattr__(self, "args", (left, right))
 
     def rebuild(self, args):
         return type(self)(*args)
@@ -221,12 +264,14 @@ class Div(_Binary):
     """``left / right`` as typed."""
 
     __slots__ = ()
+    _table: ClassVar[dict] = {}
 
 
 class Pow(_Binary):
     """``left ^ right``: base and exponent."""
 
     __slots__ = ()
+    _table: ClassVar[dict] = {}
 
     @property
     def base(self) -> Expr:
@@ -241,17 +286,16 @@ class Neg(Expr):
     """``-arg``."""
 
     __slots__ = ("arg",)
+    _table: ClassVar[dict] = {}
     arg: Expr
 
     def __new__(cls, arg: Expr) -> "Neg":
-        return _intern(cls, (arg,))
+        node = cls._table.get(arg)
+        return node if node is not None else _intern(cls, arg, arg)
 
     def _set(self, arg):
         object.__setattr__(self, "arg", arg)
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return (self.arg,)
+        object.__setattr__(self, "args", (arg,))
 
     def rebuild(self, args):
         return Neg(*args)
@@ -261,19 +305,19 @@ class Func(Expr):
     """A function applied to its arguments: ``sin(x)``, ``log(x, 2)``, ``f'(x)``."""
 
     __slots__ = ("name", "fargs")
+    _table: ClassVar[dict] = {}
     name: str
     fargs: tuple[Expr, ...]
 
     def __new__(cls, name: str, *fargs: Expr) -> "Func":
-        return _intern(cls, (name, tuple(fargs)))
+        key = (name, fargs)
+        node = cls._table.get(key)
+        return node if node is not None else _intern(cls, key, name, fargs)
 
     def _set(self, name, fargs):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "fargs", fargs)
-
-    @property
-    def args(self) -> tuple[Expr, ...]:
-        return self.fargs
+        object.__setattr__(self, "args", fargs)
 
     def rebuild(self, args):
         return Func(self.name, *args)
@@ -325,7 +369,7 @@ def neg(x: Expr) -> Expr:
 
 def _negate_lead(lead: Expr) -> Expr:
     if isinstance(lead, Num):
-        return Num(-lead.value, lead.decimal)
+        return Num(-lead.numerator if lead.denominator == 1 else -lead.value, lead.decimal)
     if isinstance(lead, Neg):
         return lead.arg
     return Neg(lead)

@@ -12,6 +12,10 @@ overflow the stack and a shared subtree is simplified once; whole results are ca
      with distinct bases (``x*x^2`` is ``x^3``), ordered constants first (``pi``,
      ``ln(2)``, ``sqrt(2)``), then variables and their numeric powers by name, then
      everything else in order of first appearance;
+   - in a product, a power common to every term of a sum cancels against a negative power
+     of the same base (``(x^3*u + x^5*v)/x^4`` is ``(u + x^2*v)/x``), and ``|u|`` takes the
+     even part of a power of ``u`` beside it (``x^2/|x|`` is ``|x|``): without these, higher
+     derivatives of quotients and of ``|x|`` grow exponentially;
    - a sum has distinct monomials (``2*x + 3*x`` is ``5*x``) in order of first appearance,
      or sorted by degree when every term is a polynomial monomial, with a positive term
      first when there is one (``1 - x``); ``c*(u + v)`` inside a sum spreads out (so does
@@ -39,10 +43,13 @@ overflow the stack and a shared subtree is simplified once; whole results are ca
 What it never does: expand a power or a product of sums (``(x + 1)^1000000`` stays),
 factor, or use an identity that is false somewhere on the reals (``(x^2)^(1/2)`` is
 ``abs(x)``, never ``x``). Like other computer algebra systems it cancels ``x/x`` to ``1``,
-``x^0`` to ``1`` and ``0*u`` to ``0``, which may define a result where the input was not;
-it never makes a defined expression undefined. Powers are real, as in
-``calc_cli.evaluate``: ``(-8)^(1/3)`` is ``-2``. Exact powers of numbers are kept only up
-to ``numbers.MAX_EXACT_BITS``; ``9^9^9`` stays ``9^387420489``.
+``x^0`` to ``1``, ``0*u`` to ``0`` (and so ``x^2/x`` to ``x``, ``x^2/|x|`` to ``|x|``), which
+may define a result where the input was not; it never makes a defined expression undefined.
+Powers are real, as in ``calc_cli.evaluate``: ``(-8)^(1/3)`` is ``-2``. Exact powers of
+numbers are kept only up to ``numbers.MAX_EXACT_BITS``; ``9^9^9`` stays ``9^387420489``.
+
+``canonical``, ``display`` and ``together`` expose the passes for ``diff.nth_derivative``,
+which differentiates canonical forms (the power rule on ``y^-k``) from the second order on.
 """
 from __future__ import annotations
 
@@ -51,7 +58,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 from .errors import MathError
 from .expr import (
@@ -97,6 +104,33 @@ def simplify(e: Expr) -> Expr:
     return _display(_Canon().run(e))
 
 
+def canonical(e: Expr) -> Expr:
+    """The first pass alone: ``e`` as a sum of products of powers, with no ``Div`` or ``Neg``
+    (``x/y`` is ``x*y^-1``). ``display(canonical(e)) is simplify(e)``.
+
+    Higher derivatives differentiate this form (``diff.nth_derivative``): the power rule on
+    ``y^-k`` raises the exponent by one, where the quotient rule would square the denominator.
+    """
+    return _Canon().run(e)
+
+
+def display(c: Expr) -> Expr:
+    """The second pass alone: a canonical form written as a textbook writes it."""
+    return _display(c)
+
+
+def together(c: Expr) -> Expr:
+    """A canonical sum over its common denominator, when every term has one (canonical too):
+    ``11/x^4 - 6*ln(x)/x^4`` is ``(11 - 6*ln(x))/x^4``, ``1/x - 1/x^2`` is ``(x - 1)/x^2``.
+
+    For the final form of a higher derivative (``diff.nth_derivative``), which the power rule
+    leaves as a sum of fractions. Only a base with a negative power in every term is taken:
+    each term is multiplied by b^M and the sum divided by it (M the largest such power), which
+    keeps the value and the domain, since every term was already undefined where b is 0.
+    """
+    return _Canon().together(c)
+
+
 # ------------------------------------------------------------------ numbers
 def _num(value: Fraction, decimal: bool = False) -> Num:
     """A number node; decimal only when non-integral and finitely expressible in decimal."""
@@ -112,21 +146,43 @@ def _terminates(q: Fraction) -> bool:
     return den == 1
 
 
+def _minus(n: Num) -> Num:
+    """-n, staying decimal as ``_num`` says."""
+    if n.denominator == 1:
+        return Num(-n.numerator)
+    return _num(-n.value, n.decimal)
+
+
 def _times(a: Num, b: Num) -> Num:
+    if a.denominator == 1 and b.denominator == 1:  # integers, never decimal (see _num)
+        return Num(a.numerator * b.numerator)
     return _num(a.value * b.value, a.decimal or b.decimal)
 
 
 def _plus(a: Num, b: Num) -> Num:
+    if a.denominator == 1 and b.denominator == 1:
+        return Num(a.numerator + b.numerator)
     return _num(a.value + b.value, a.decimal or b.decimal)
 
 
+def _split(term: Expr) -> tuple[Num, tuple[Expr, ...]]:
+    """A canonical term as coefficient and factors: 3·x·y is (3, (x, y)); 5 is (5, ())."""
+    kind = type(term)
+    if kind is Num:
+        return term, ()  # type: ignore[return-value]
+    if kind is Mul:
+        factors = term.terms  # type: ignore[attr-defined]
+        return (factors[0], factors[1:]) if type(factors[0]) is Num else (ONE, factors)
+    return ONE, (term,)
+
+
 def _is_integer(e: Expr) -> TypeGuard[Num]:
-    return isinstance(e, Num) and e.value.denominator == 1
+    return isinstance(e, Num) and e.denominator == 1
 
 
 def _divides_by_zero(b: Expr, e: Expr) -> bool:
     """Whether b^e is 0 to a negative power."""
-    return b is ZERO and isinstance(e, Num) and e.value.numerator < 0
+    return b is ZERO and isinstance(e, Num) and e.numerator < 0
 
 
 def _base_exp(f: Expr) -> tuple[Expr, Expr]:
@@ -161,7 +217,7 @@ def _perfect_power_part(v: Fraction, q: int) -> tuple[int, Fraction]:
 def _atom_data(node: Expr) -> object:
     """What besides its children tells a node apart: a number's value, a name."""
     if isinstance(node, Num):
-        return (node.value, node.decimal)
+        return (node.numerator, node.denominator, node.decimal)
     if isinstance(node, (Var, Const, Func)):
         return node.name
     return None
@@ -247,16 +303,19 @@ def _flatten(parts: list[Any]) -> list[Expr]:
     return out
 
 
-def _absorbed(e: Expr) -> tuple[set[Expr], set[Expr]]:
+def _absorbed(order: list[Expr]) -> tuple[set[Expr], set[Expr]]:
     """Nodes used exactly once whose parent merges them: products (Mul, Div, Neg) that are a
-    factor of another product, and sums (u + v, -u, 2·u) that are a term of a sum."""
+    factor of another product, and sums (u + v, -u, 2·u) that are a term of a sum.
+    ``order`` is the expression's walk (children first)."""
     uses: dict[Expr, int] = {}
     parent: dict[Expr, tuple[Expr, int]] = {}
-    order = list(e.walk())
     for node in order:
+        if not node.args:
+            continue
         for i, a in enumerate(node.args):
-            uses[a] = uses.get(a, 0) + 1
-            parent[a] = (node, i)
+            if a.args:  # a leaf is never merged into its parent
+                uses[a] = uses.get(a, 0) + 1
+                parent[a] = (node, i)
     once = [n for n in reversed(order) if uses.get(n) == 1]  # parents before children
     terms: set[Expr] = set()
     for n in once:
@@ -291,6 +350,11 @@ def _factor_position(parent: Expr, index: int) -> bool:
     return isinstance(parent, (Mul, Neg)) or (isinstance(parent, Div) and index == 0)
 
 
+# content keys of canonical nodes, and the shapes they number (see _Canon.key)
+_KEYS: dict[Expr, int] = {}
+_SHAPES: dict[tuple, int] = {}
+
+
 class _Canon:
     """One simplify call: the memo of canonical forms and the content keys of nodes.
 
@@ -301,14 +365,21 @@ class _Canon:
 
     def __init__(self) -> None:
         self.memo: dict[Expr, Any] = {}  # canonical forms, or _Factors / _Terms pending
-        self.keys: dict[Expr, int] = {}
-        self.shapes: dict[tuple, int] = {}
+        # A key depends on a node's content only, so keys are shared by every call:
+        # a subtree met again (the derivative repeats much of its input) is not keyed again.
+        self.keys = _KEYS
+        self.shapes = _SHAPES
 
     def run(self, e: Expr) -> Expr:
         """The canonical form of e; a whole -(u + v) becomes -u - v."""
         memo = self.memo
-        factors, terms = _absorbed(e)
-        for node in e.walk():
+        order = e.walk()
+        factors, terms = _absorbed(order)
+        for node in order:
+            if not node.args:  # a leaf: a number, a variable or a constant
+                memo[node] = node if type(node) is not Num or not node.decimal \
+                    else _num(node.value, True)
+                continue
             args = [memo[a] for a in node.args]
             if node in terms:
                 memo[node] = _term_parts(node, args)
@@ -324,18 +395,19 @@ class _Canon:
 
     def node(self, n: Expr, args: list[Expr]) -> Expr:
         """The canonical form of one node whose children are already canonical."""
-        if isinstance(n, Num):
-            return _num(n.value, n.decimal)
-        if isinstance(n, (Var, Const)):
-            return n
-        if isinstance(n, Add):
-            return self.add(self._flatten_terms(args))
-        if isinstance(n, (Mul, Div, Neg)):
+        kind = type(n)
+        if kind is Mul or kind is Div or kind is Neg:
             return self.mul(_flatten(_factor_parts(n, args, self)))
-        if isinstance(n, Pow):
+        if kind is Pow:
             return self.pow(args[0], args[1])
-        if isinstance(n, Func):
-            return self.func(n.name, args)
+        if kind is Add:
+            return self.add(self._flatten_terms(args))
+        if kind is Func:
+            return self.func(n.name, args)  # type: ignore[attr-defined]
+        if kind is Num:
+            return _num(n.value, n.decimal)  # type: ignore[attr-defined]
+        if kind is Var or kind is Const:
+            return n
         raise TypeError(f"cannot simplify {type(n).__name__}")
 
     def _flatten_terms(self, parts: list[Any]) -> list[Expr]:
@@ -359,6 +431,9 @@ class _Canon:
     def key(self, node: Expr) -> int:
         """The content key of a canonical node (iterative: any depth)."""
         keys = self.keys
+        known = keys.get(node)
+        if known is not None:
+            return known
         stack = [node]
         while stack:
             top = stack[-1]
@@ -389,49 +464,91 @@ class _Canon:
     # -------------------------------------------------------------- sums
     def add(self, terms: Iterable[Expr]) -> Expr:
         """Collect like terms: a·m + b·m = (a + b)·m; numbers add; c·(u + v) = c·u + c·v."""
-        collected: dict[int, tuple[Num, Expr]] = {}
+        # key of the monomial -> [coefficient, its factors, the term as it came (None once
+        # its coefficient changed)]; the first of like terms keeps its place and spelling.
+        collected: dict[int, list] = {}
         for t in terms:
-            for u in t.terms if isinstance(t, Add) else (t,):
-                c, m = self.split(u)
-                if isinstance(m, Add):
-                    for v in m.terms:
-                        c2, m2 = self.split(v)
-                        self._collect(collected, _times(c, c2), m2)
+            for u in t.terms if type(t) is Add else (t,):
+                c, rest = _split(u)
+                if len(rest) == 1 and type(rest[0]) is Add:
+                    for v in rest[0].terms:
+                        c2, rest2 = _split(v)
+                        self._collect(collected, _times(c, c2), rest2, None)
                 else:
-                    self._collect(collected, c, m)
+                    self._collect(collected, c, rest, u)
         if self.key(UNDEFINED) in collected:
             return UNDEFINED  # u + 1/0 is as undefined as 1/0
-        terms = [self.scale(c, m) for c, m in collected.values() if c.value != 0]
+        terms = [term if term is not None else self.product(c, rest)
+                 for c, rest, term in collected.values() if c.numerator != 0]
         if not terms:
             return ZERO
         return terms[0] if len(terms) == 1 else Add(*_order_terms(terms))
 
-    def _collect(self, collected: dict[int, tuple[Num, Expr]], c: Num, m: Expr) -> None:
-        """Add c·m into the collection; a like term keeps the place of the first."""
-        k = self.key(m)
-        if k in collected:
-            total, first = collected[k]
-            collected[k] = (_plus(total, c), first)
+    def _collect(self, collected: dict[int, list], c: Num, rest: tuple[Expr, ...],
+                 term: Expr | None) -> None:
+        """Add c·(rest) into the collection; a like term keeps the place of the first."""
+        k = self.monomial_key(rest)
+        entry = collected.get(k)
+        if entry is None:
+            collected[k] = [c, rest, term]
         else:
-            collected[k] = (c, m)
+            entry[0] = _plus(entry[0], c)
+            entry[2] = None
 
-    def split(self, term: Expr) -> tuple[Num, Expr]:
-        """A term as coefficient and monomial: 3·x·y is (3, x·y); 5 is (5, 1)."""
-        if isinstance(term, Num):
-            return term, ONE
-        if isinstance(term, Mul) and isinstance(term.terms[0], Num):
-            return term.terms[0], self.product(ONE, term.terms[1:])
-        return ONE, term
-
-    def scale(self, c: Num, m: Expr) -> Expr:
-        """c·m for a monomial m (1 stands for the number term)."""
-        if m is ONE:
-            return c
-        return self.product(c, m.terms if isinstance(m, Mul) else (m,))
+    def monomial_key(self, factors: tuple[Expr, ...]) -> int:
+        """The content key of the product of these canonical factors (1 for none), without
+        building the product."""
+        if len(factors) == 1:
+            return self.key(factors[0])
+        if not factors:
+            return self.key(ONE)
+        shape = (Mul, tuple(sorted([self.key(f) for f in factors])))
+        return self.shapes.setdefault(shape, len(self.shapes))
 
     def negated(self, s: Add) -> Expr:
         """-(t1 + … + tn) = -t1 - … - tn."""
         return self.add([self.mul([MINUS_ONE, t]) for t in s.terms])
+
+    def together(self, c: Expr) -> Expr:
+        """See ``together``: a sum, a number times a sum (the number goes above the bar), or
+        each sum that is a factor of a product."""
+        if isinstance(c, Add):
+            return self._over_common_denominator(ONE, c) or c
+        if not isinstance(c, Mul):
+            return c
+        if len(c.terms) == 2 and isinstance(c.terms[0], Num) and isinstance(c.terms[1], Add):
+            return self._over_common_denominator(c.terms[0], c.terms[1]) or c
+        factors = [self._over_common_denominator(ONE, f) if isinstance(f, Add) else None
+                   for f in c.terms]
+        if not any(factors):
+            return c
+        return self.mul([new or f for new, f in zip(factors, c.terms)])
+
+    def _over_common_denominator(self, coeff: Num, s: Add) -> Expr | None:
+        """coeff·s as one fraction, or None when its terms have no common denominator."""
+        common = self._common_denominator(s)
+        if not common:
+            return None
+        above = [Pow(b, _minus(e)) for b, e in common]
+        top = self.add([self.mul([coeff, t, *above]) for t in s.terms])
+        return self.mul([top, *(Pow(b, e) for b, e in common)])
+
+    def _common_denominator(self, s: Add) -> list[tuple[Expr, Num]]:
+        """(b, -M) for each base b with a negative numeric power in every term, M the largest."""
+        common: dict[int, tuple[Expr, Num]] | None = None
+        for t in s.terms:
+            found: dict[int, tuple[Expr, Num]] = {}
+            for f in t.terms if isinstance(t, Mul) else (t,):
+                b, e = _base_exp(f)
+                if isinstance(e, Num) and e.numerator < 0:
+                    k = self.key(b)
+                    if common is None or k in common:
+                        lowest = e if common is None or e.value < common[k][1].value else common[k][1]
+                        found[k] = (b, lowest)
+            common = found
+            if not common:
+                return []
+        return list(common.values()) if common else []
 
     # -------------------------------------------------------------- products
     def mul(self, factors: Iterable[Expr]) -> Expr:
@@ -441,27 +558,123 @@ class _Canon:
         queue = deque(factors)
         while queue:
             f = queue.popleft()
-            if isinstance(f, Num):
-                coeff = _times(coeff, f)
-            elif isinstance(f, Mul):
-                queue.extendleft(reversed(f.terms))
-            elif isinstance(f, Add) and all(_coefficient(t).value.numerator < 0 for t in f.terms):
+            kind = type(f)
+            if kind is Num:
+                coeff = cast(Num, f) if coeff is ONE else _times(coeff, cast(Num, f))
+            elif kind is Mul:
+                queue.extendleft(reversed(f.terms))  # type: ignore[attr-defined]
+            elif kind is Add and all(_coefficient(t).numerator < 0 for t in f.args):
                 coeff = _times(coeff, MINUS_ONE)  # (-u - v)·w = -(u + v)·w
-                queue.appendleft(self.negated(f))
+                queue.appendleft(self.negated(f))  # type: ignore[arg-type]
             else:
                 self._merge(powers, f, queue)
-        if any(_divides_by_zero(b, e) for b, e in powers.values()):
+        zero = powers.get(self.key(ZERO))
+        if zero is not None and _divides_by_zero(*zero):
             # u/0 is 1/0 and 0/0 stays 0/0: nothing else survives a division by zero
             return self.product(coeff if coeff is ZERO else ONE, [UNDEFINED])
-        if coeff.value == 0:
+        if coeff.numerator == 0:
             return ZERO  # 0·u = 0
+        if len(powers) > 1 and self._second_look(powers):
+            return self.mul([coeff, *(self.pow(b, e) for b, e in powers.values())])
         factors = [b if e is ONE else Pow(b, e) for b, e in powers.values()]
-        return self.product(coeff, sorted(factors, key=_factor_rank))
+        if len(factors) > 1:
+            factors.sort(key=_factor_rank)
+        return self.product(coeff, factors)
+
+    def _second_look(self, powers: dict[int, tuple[Expr, Expr]]) -> bool:
+        """The two rules that look at several merged factors at once: |u| beside a power of
+        u, and a sum beside a negative power. Changes powers in place; True if one did."""
+        absolute: list[int] = []
+        sums: list[int] = []
+        below: list[int] = []
+        for k, (b, e) in powers.items():
+            if type(e) is Num and e.numerator < 0:
+                below.append(k)
+            elif e is ONE and type(b) is Add:
+                sums.append(k)
+            if type(b) is Func and b.name == "abs" and type(e) is Num:
+                absolute.append(k)
+        if absolute and self._abs_absorbs_even_powers(powers, absolute):
+            return True
+        return bool(sums and below) and self._cancel_into_sums(powers, sums, below)
+
+    def _abs_absorbs_even_powers(self, powers: dict[int, tuple[Expr, Expr]],
+                                 absolute: list[int]) -> bool:
+        """u^n·|u|^m = u^(n−2j)·|u|^(m+2j) for the even part 2j of an integer n (toward 0):
+        x^2/|x| = |x|, x^3/|x| = x·|x|, |x|/x^2 = 1/|x|. Changes powers in place.
+
+        Why: derivatives of |u| are quotients by |u| (d/dx |x| = x/|x|), and without this
+        |x| - x^2/|x| never cancels, so each order of |x| grew sevenfold (bench/FUZZ.md, 9).
+        Domain: u^(2j) = |u|^(2j) everywhere, so the value is unchanged wherever the input is
+        defined; only at u = 0, where |u|^m with m < 0 made the input undefined, may the
+        result be defined (x^2/|x| is 0 there). That is the same cancellation as x^2/x = x,
+        which the simplifier makes anyway, and it never makes a defined product undefined.
+        """
+        changed = False
+        for k in absolute:
+            b, m = cast(tuple[Func, Num], powers[k])
+            ku = self.key(b.arg)
+            if ku not in powers or ku == k:
+                continue
+            u, n = powers[ku]
+            if not _is_integer(n) or -2 < n.numerator < 2:
+                continue
+            even = n.numerator - (n.numerator % 2 if n.numerator > 0 else -(n.numerator % 2))
+            powers[ku] = (u, Num(n.numerator - even))
+            powers[k] = (b, _plus(m, Num(even)))
+            changed = True
+        return changed
+
+    def _cancel_into_sums(self, powers: dict[int, tuple[Expr, Expr]], sums: list[int],
+                          below: list[int]) -> bool:
+        """(x^3·u + x^5·v)/x^4 = (u + x^2·v)/x: a power b^a (a > 0) common to every term of a
+        sum cancels against b^-m in the same product, up to b^m. Changes powers in place.
+
+        Why: the quotient rule gives (f′·g − f·g′)/g^2, and for g = x^k the numerator's terms
+        share x^(k−1): without this cancellation the denominator squares at every order
+        (x^4096 at order 14 of ln(x)^2) and higher derivatives grow exponentially.
+        Domain: with j the power taken out, b^a = b^j·b^(a−j) wherever b^a is defined, for
+        0 < j ≤ a (calc's real powers: a term with an even root of b already makes the sum
+        undefined for b < 0); at b = 0 both the sum and b^j·(…) are 0 (an a = j term leaves
+        b^0 = 1). So the numerator keeps its value and domain, and only cancelling b^j against
+        b^-m may define the product at b = 0, as x^2/x = x does; never the other way round.
+        """
+        changed = False
+        for ks in sums:
+            s = powers[ks][0]
+            for kb in below:
+                b, e = cast(tuple[Expr, Num], powers[kb])
+                if not (isinstance(s, Add) and e.numerator < 0):
+                    continue
+                taken = self._common_power(s, kb, _minus(e))
+                if taken is None:
+                    continue
+                s = self.add([self.mul([t, Pow(b, _minus(taken))]) for t in s.terms])
+                powers[kb] = (b, _plus(e, taken))
+                changed = True
+            powers[ks] = (s, ONE)
+        return changed
+
+    def _common_power(self, s: Add, kb: int, most: Num) -> Num | None:
+        """The largest j ≤ most with b^j (b of key kb) a numeric power in every term of s
+        (a decimal exponent stays decimal: x^0.5, not sqrt(x))."""
+        common = most
+        for t in s.terms:
+            for f in t.terms if isinstance(t, Mul) else (t,):
+                base, exp = _base_exp(f)
+                if isinstance(exp, Num) and self.key(base) == kb:
+                    common = exp if exp.value < common.value else common
+                    break
+            else:
+                return None
+        return common if common.numerator > 0 else None
 
     def _merge(self, powers: dict[int, tuple[Expr, Expr]], f: Expr, queue: deque) -> None:
         """Put factor f = b^e into powers, merging b^a·b^e = b^(a+e)."""
-        base, exp = _base_exp(f)
-        k = self.key(base)
+        base, exp = (f.left, f.right) if type(f) is Pow else (f, ONE)  # type: ignore[attr-defined]
+        k = _KEYS.get(base)
+        if k is None:
+            k = self.key(base)
         if k not in powers:
             powers[k] = (base, exp)
             return
@@ -477,15 +690,13 @@ class _Canon:
     # -------------------------------------------------------------- powers
     def pow(self, b: Expr, e: Expr) -> Expr:
         """b^e, with u^0 = 1 and u^1 = u, then the first power rule that applies."""
-        if isinstance(e, Num):
-            if e.value == 0:
+        if isinstance(e, Num) and e.denominator == 1:
+            if e.numerator == 0:
                 return ONE
-            if e.value == 1:
+            if e.numerator == 1:
                 return b
-        for rule in (self._number_power, self._power_of_power, self._power_of_product,
-                     self._power_of_negative_sum, self._power_of_abs, self._power_of_cbrt,
-                     self._cube_root_power):
-            result = rule(b, e)
+        for rule in _POWER_RULES.get(type(b), _OTHER_POWER_RULES):
+            result = rule(self, b, e)
             if result is not None:
                 return result
         return Pow(b, e)
@@ -494,7 +705,7 @@ class _Canon:
         """Exact powers of numbers: 2^10 = 1024, 8^(2/3) = 4, 2^(3/2) = 2·sqrt(2), 1^u = 1."""
         if not isinstance(b, Num):
             return None
-        if b.value == 1:
+        if b.numerator == 1 and b.denominator == 1:
             return ONE
         if not isinstance(e, Num):
             return None
@@ -518,7 +729,7 @@ class _Canon:
         """b^r for 0 < r < 1 irrational: 8^(1/2) = 2·2^(1/2); cbrt(b)^p when r = p/3."""
         if r.decimal:
             return Pow(b, r)
-        p, q = r.value.numerator, r.value.denominator
+        p, q = r.numerator, r.denominator
         outside, inside = _perfect_power_part(b.value, q)
         if outside != 1:  # (k^q·m)^(p/q) = k^p·m^(p/q)
             return self.mul([_num(Fraction(outside) ** p, b.decimal),
@@ -533,7 +744,7 @@ class _Canon:
         if not isinstance(b, Pow):
             return None
         a, c = b.left, b.right
-        odd_c = isinstance(c, Num) and c.value.numerator % 2 == 1
+        odd_c = isinstance(c, Num) and c.numerator % 2 == 1
         if _is_integer(e) or odd_c or _nonnegative(a):
             return self.pow(a, self.mul([c, e]))
         if isinstance(c, Num) and isinstance(e, Num):
@@ -547,7 +758,7 @@ class _Canon:
         if _is_integer(e):
             return self.mul([self.pow(f, e) for f in b.terms])
         c = b.terms[0]
-        if isinstance(c, Num) and c.value.numerator > 0 and isinstance(e, Num):
+        if isinstance(c, Num) and c.numerator > 0 and isinstance(e, Num):
             root = self._number_power(c, e)
             if isinstance(root, Num):
                 return self.mul([root, self.pow(self.product(ONE, b.terms[1:]), e)])
@@ -557,27 +768,27 @@ class _Canon:
         """(-u - v)^n = (-1)^n·(u + v)^n for an integer n."""
         if not (isinstance(b, Add) and _is_integer(e)):
             return None
-        if not all(_coefficient(t).value.numerator < 0 for t in b.terms):
+        if not all(_coefficient(t).numerator < 0 for t in b.terms):
             return None
-        sign = MINUS_ONE if e.value.numerator % 2 else ONE
+        sign = MINUS_ONE if e.numerator % 2 else ONE
         return self.mul([sign, self.pow(self.negated(b), e)])
 
     def _power_of_abs(self, b: Expr, e: Expr) -> Expr | None:
         """|u|^n = u^n for an even integer n."""
-        if isinstance(b, Func) and b.name == "abs" and _is_integer(e) and e.value.numerator % 2 == 0:
+        if isinstance(b, Func) and b.name == "abs" and _is_integer(e) and e.numerator % 2 == 0:
             return self.pow(b.arg, e)
         return None
 
     def _power_of_cbrt(self, b: Expr, e: Expr) -> Expr | None:
         """cbrt(u)^(3k) = u^k (the real cube root)."""
-        if isinstance(b, Func) and b.name == "cbrt" and _is_integer(e) and e.value.numerator % 3 == 0:
+        if isinstance(b, Func) and b.name == "cbrt" and _is_integer(e) and e.numerator % 3 == 0:
             return self.pow(b.arg, Num(e.value / 3))
         return None
 
     def _cube_root_power(self, b: Expr, e: Expr) -> Expr | None:
         """u^(p/3) = cbrt(u)^p."""
-        if isinstance(e, Num) and not e.decimal and e.value.denominator == 3:
-            return self.pow(self.func("cbrt", [b]), Num(e.value.numerator))
+        if isinstance(e, Num) and not e.decimal and e.denominator == 3:
+            return self.pow(self.func("cbrt", [b]), Num(e.numerator))
         return None
 
     # -------------------------------------------------------------- functions
@@ -593,10 +804,10 @@ class _Canon:
     def positive_part(self, u: Expr) -> Expr | None:
         """v when u = -v visibly (a negative coefficient, or every term negative), else None."""
         if isinstance(u, Num):
-            return _num(-u.value, u.decimal) if u.value.numerator < 0 else None
-        if isinstance(u, Mul) and _coefficient(u).value.numerator < 0:
+            return _minus(u) if u.numerator < 0 else None
+        if isinstance(u, Mul) and _coefficient(u).numerator < 0:
             return self.mul([MINUS_ONE, u])
-        if isinstance(u, Add) and all(_coefficient(t).value.numerator < 0 for t in u.terms):
+        if isinstance(u, Add) and all(_coefficient(t).numerator < 0 for t in u.terms):
             return self.negated(u)
         return None
 
@@ -611,9 +822,24 @@ class _Canon:
         return None if v is None else self.func(name, [v])
 
 
+# The power rules in the order they are tried, by the class of the base (each rule
+# answers None for a base of another class, so only these can apply).
+_POWER_RULES: dict[type, tuple[Callable[[_Canon, Expr, Expr], Expr | None], ...]] = {
+    Num: (_Canon._number_power, _Canon._cube_root_power),
+    Pow: (_Canon._power_of_power, _Canon._cube_root_power),
+    Mul: (_Canon._power_of_product, _Canon._cube_root_power),
+    Add: (_Canon._power_of_negative_sum, _Canon._cube_root_power),
+    Func: (_Canon._power_of_abs, _Canon._power_of_cbrt, _Canon._cube_root_power),
+}
+_OTHER_POWER_RULES = (_Canon._cube_root_power,)
+
+
 def _factor_rank(f: Expr) -> tuple[int, str]:
     """Constants first, then variables and their numeric powers by name, then the rest."""
-    if _is_constant(f):
+    constant = _CONSTANT.get(f)
+    if constant is None:
+        constant = _is_constant(f)
+    if constant:
         return (0, "")
     base, exp = _base_exp(f)
     if isinstance(base, Var) and isinstance(exp, Num):
@@ -624,9 +850,11 @@ def _factor_rank(f: Expr) -> tuple[int, str]:
 def _order_terms(terms: list[Expr]) -> list[Expr]:
     """Polynomials by descending degree (then by variable name), others as they came;
     then the first positive term moves to the front: 1 - x, not -x + 1."""
-    if all(_monomial_degrees(t) is not None for t in terms):
-        terms = sorted(terms, key=_degree_key)
-    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).value.numerator > 0), 0)
+    degrees = [_monomial_degrees(t) for t in terms]
+    if None not in degrees:
+        graded = [_graded(d) for d in degrees]  # type: ignore[arg-type]
+        terms = [terms[i] for i in sorted(range(len(terms)), key=graded.__getitem__)]
+    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).numerator > 0), 0)
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
 
 
@@ -637,22 +865,21 @@ def _monomial_degrees(t: Expr) -> dict[str, int] | None:
         if isinstance(f, Num):
             continue
         base, exp = _base_exp(f)
-        if not (isinstance(base, Var) and _is_integer(exp) and exp.value.numerator > 0):
+        if not (isinstance(base, Var) and _is_integer(exp) and exp.numerator > 0):
             return None
         degrees[base.name] = int(exp.value)
     return degrees
 
 
-def _degree_key(t: Expr) -> tuple:
+def _graded(degrees: dict[str, int]) -> tuple:
     """Graded lexicographic order: higher total degree first, then x before y, x^2 before x*y."""
-    degrees = _monomial_degrees(t) or {}
     return (-sum(degrees.values()), sorted((name, -k) for name, k in degrees.items()))
 
 
 def _positive(u: Expr) -> bool:
     """Whether u > 0 wherever it is defined, as far as its shape shows: 2, pi, e^x, 3^y."""
     if isinstance(u, Num):
-        return u.value.numerator > 0
+        return u.numerator > 0
     if isinstance(u, Const):
         return True
     if isinstance(u, Func):
@@ -663,7 +890,7 @@ def _positive(u: Expr) -> bool:
 def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
     """Whether u ≥ 0 wherever it is defined, as far as its shape shows."""
     if isinstance(u, Num):
-        return u.value.numerator >= 0
+        return u.numerator >= 0
     if isinstance(u, Const):
         return True
     if isinstance(u, Func):
@@ -672,7 +899,7 @@ def _nonnegative(u: Expr, depth: int = SIGN_DEPTH) -> bool:
         return False
     if isinstance(u, Pow):
         b, e = u.left, u.right
-        if isinstance(e, Num) and (e.value.numerator % 2 == 0 or e.value.denominator % 2 == 0):
+        if isinstance(e, Num) and (e.numerator % 2 == 0 or e.denominator % 2 == 0):
             return True  # x^2, x^(2/3), x^(1/2)
         return _nonnegative(b, depth - 1)
     if isinstance(u, (Mul, Add)):
@@ -694,9 +921,9 @@ def _cbrt(c: _Canon, u: Expr) -> Expr | None:
             return _num(root, u.decimal)
         outside, inside = _perfect_power_part(abs(u.value), 3)
         if outside != 1:
-            sign = -1 if u.value.numerator < 0 else 1
+            sign = -1 if u.numerator < 0 else 1
             return c.mul([_num(Fraction(sign * outside), u.decimal), c.func("cbrt", [_num(inside)])])
-    if isinstance(u, Pow) and _is_integer(u.right) and u.right.value.numerator % 3 == 0:
+    if isinstance(u, Pow) and _is_integer(u.right) and u.right.numerator % 3 == 0:
         return c.pow(u.left, Num(u.right.value / 3))
     if isinstance(u, Mul) and isinstance(u.terms[0], Num):
         root = exact_power(u.terms[0].value, THIRD)
@@ -756,14 +983,14 @@ def _log_base(c: _Canon, u: Expr, b: Expr) -> Expr | None:
 
 
 def _positive_constant(a: Expr) -> bool:
-    return isinstance(a, Const) or (isinstance(a, Num) and a.value.numerator > 0)
+    return isinstance(a, Const) or (isinstance(a, Num) and a.numerator > 0)
 
 
 def _exact_log(u: Expr, b: Expr) -> Num | None:
     """log_b(u) for numbers when it is rational: log10(1000) = 3."""
     if not (isinstance(u, Num) and isinstance(b, Num)):
         return None
-    if u.value.numerator <= 0 or b.value.numerator <= 0 or b.value == 1:
+    if u.numerator <= 0 or b.numerator <= 0 or b.value == 1:
         return None
     k = exact_log(u.value, b.value)
     return None if k is None else _num(k)
@@ -839,31 +1066,56 @@ _FUNCTION_RULES: dict[tuple[str, int], Callable[..., Expr | None]] = {
 # ------------------------------------------------------------------ pass 2: display form
 def _display(c: Expr) -> Expr:
     """The canonical form written as a textbook writes it (iterative, memoised)."""
+    order = c.walk()
+    needed = _needed(order)
     shown: dict[Expr, Expr] = {}
-    for node in c.walk():
-        shown[node] = _show(node, shown)
+    for node in order:
+        if node in needed:
+            shown[node] = _show(node, shown) if node.args or type(node) is Num else node
     return shown[c]
 
 
+def _needed(order: list[Expr]) -> set[Expr]:
+    """The nodes whose own display is used: a power that is only a factor of products is
+    shown through its base and exponent (x^-2 goes below the bar), never as itself."""
+    needed = {order[-1]}
+    for node in reversed(order):  # parents first
+        if node not in needed:
+            continue
+        for f in node.terms if isinstance(node, Mul) else (node,) if isinstance(node, Pow) else ():
+            if isinstance(f, Pow):
+                needed.add(f.left)
+                needed.add(f.right)
+            else:
+                needed.add(f)
+        if not isinstance(node, (Mul, Pow)):
+            needed.update(node.args)
+    return needed
+
+
 def _show(node: Expr, shown: dict[Expr, Expr]) -> Expr:
-    if isinstance(node, Num):
-        return _show_number(node)
-    if isinstance(node, (Var, Const)):
+    kind = type(node)
+    if kind is Mul:
+        lead = node.terms[0]  # type: ignore[attr-defined]
+        if type(lead) is Num:
+            return _show_product(lead, node.terms[1:], shown)  # type: ignore[attr-defined]
+        return _show_product(ONE, node.terms, shown)  # type: ignore[attr-defined]
+    if kind is Pow:
+        return _show_product(ONE, (node,), shown)
+    if kind is Add:
+        return add(*[shown[t] for t in node.args])
+    if kind is Func:
+        return func(node.name, *[shown[a] for a in node.args])  # type: ignore[attr-defined]
+    if kind is Num:
+        return _show_number(node)  # type: ignore[arg-type]
+    if kind is Var or kind is Const:
         return node
-    if isinstance(node, Func):
-        return func(node.name, *(shown[a] for a in node.fargs))
-    if isinstance(node, Add):
-        return add(*(shown[t] for t in node.terms))
-    if isinstance(node, Mul) and isinstance(node.terms[0], Num):
-        return _show_product(node.terms[0], node.terms[1:], shown)
-    if isinstance(node, (Mul, Pow)):
-        return _show_product(ONE, node.terms if isinstance(node, Mul) else (node,), shown)
     raise TypeError(f"not a canonical node: {type(node).__name__}")
 
 
 def _show_number(n: Num) -> Expr:
     """Integers and decimals as they are; p/q as a quotient, which is how it parses."""
-    if n.decimal or n.value.denominator == 1:
+    if n.decimal or n.denominator == 1:
         return n
     return _show_product(n, (), {})
 
@@ -876,39 +1128,38 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
     below: list[Expr] = []
     for f in factors:
         base, exp = _base_exp(f)
-        if isinstance(exp, Num) and exp.value.numerator < 0:
-            below.append(_show_power(base, _num(-exp.value, exp.decimal), shown))
-        elif base is not E and _coefficient(exp).value.numerator < 0 and _positive(base):
+        if isinstance(exp, Num) and exp.numerator < 0:
+            below.append(_show_power(base, _minus(exp), shown))
+        elif base is not E and _coefficient(exp).numerator < 0 and _positive(base):
             below.append(power(shown[base], _show_negated(exp, shown)))  # 2^(-x) → 1/2^x
         else:
             above.append(_show_power(base, exp, shown))
-    size = abs(coeff.value)
     if coeff.decimal:
-        above.insert(0, _num(size, True))
+        above.insert(0, _num(abs(coeff.value), True))
     else:
-        if size.numerator != 1:
-            above.insert(0, Num(size.numerator))
-        if size.denominator != 1:
-            below.insert(0, Num(size.denominator))
+        if coeff.numerator not in (1, -1):
+            above.insert(0, Num(abs(coeff.numerator)))
+        if coeff.denominator != 1:
+            below.insert(0, Num(coeff.denominator))
     result = mul(*above) if above else ONE
     if below:
         result = div(result, mul(*below))
-    return neg(result) if coeff.value.numerator < 0 else result
+    return neg(result) if coeff.numerator < 0 else result
 
 
 def _show_negated(exp: Expr, shown: dict[Expr, Expr]) -> Expr:
     """The display of -exp for a product exp with a negative coefficient."""
     assert isinstance(exp, Mul) and isinstance(exp.terms[0], Num)
     coeff = exp.terms[0]
-    return _show_product(_num(-coeff.value, coeff.decimal), exp.terms[1:], shown)
+    return _show_product(_minus(coeff), exp.terms[1:], shown)
 
 
 def _show_power(base: Expr, exp: Expr, shown: dict[Expr, Expr]) -> Expr:
     """b^1 = b, b^(1/2) = sqrt(b), otherwise b^e."""
     if isinstance(exp, Num):
-        if exp.value == 1:
+        if exp.numerator == 1 and exp.denominator == 1:
             return shown[base]
-        if exp.value == Fraction(1, 2) and not exp.decimal:
+        if exp.numerator == 1 and exp.denominator == 2 and not exp.decimal:
             return func("sqrt", shown[base])
         return power(shown[base], _show_number(exp))
     return power(shown[base], shown[exp])

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import cmath
 import functools
+import math
+import signal
 import time
+from fractions import Fraction
 
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from calc_cli.diff import derive, differentiate, nth_derivative
-from calc_cli.errors import EXIT_USAGE, UsageError
+from calc_cli import diff as diff_module
+from calc_cli.diff import derivatives, derive, differentiate, nth_derivative
+from calc_cli.errors import EXIT_MATH, EXIT_USAGE, MathError, UsageError
 from calc_cli.expr import Add, Func, Mul, Num, Pow, Var, add, mul
 from calc_cli.parse import parse
 from tests.oracle import symbol, to_sympy
@@ -348,6 +352,139 @@ def test_nth_derivative_simplifies_between_orders():
 def test_nth_derivative_of_a_polynomial_reaches_zero():
     pytest.importorskip("calc_cli.simplify")
     assert nth_derivative(parse("x^3 + 2x"), "xxxx") is Num(0)
+
+
+def _ln_squared(n: int) -> str:
+    """d^n/dx^n ln(x)^2 = (-1)^n·2·(n-1)!·(H(n-1) - ln(x))/x^n for even n."""
+    c = 2 * math.factorial(n - 1)
+    return f"({c * sum(Fraction(1, k) for k in range(1, n))} - {c}*ln(x))/x^{n}"
+
+
+HIGHER = [
+    ("sin(x)", 100, "sin(x)"),
+    ("cos(x)", 99, "sin(x)"),
+    ("x^5", 6, "0"),
+    ("x^5", 5, "120"),
+    ("e^(2x)", 10, "1024*e^(2*x)"),
+    ("ln(x)", 5, "24/x^5"),
+    ("1/x", 3, "-6/x^4"),
+    ("sqrt(x)", 3, "3/(8*x^(5/2))"),
+    ("tan(x)", 2, "2*sec(x)^2*tan(x)"),
+    ("x^3*sin(x)", 3, "6*sin(x) + 18*x*cos(x) - 9*x^2*sin(x) - x^3*cos(x)"),
+    # quotients: the power rule on x^-k, then one fraction (bench/FUZZ.md, 9b)
+    ("ln(x)^2", 4, "(22 - 12*ln(x))/x^4"),
+    ("ln(x)^2", 20, _ln_squared(20)),
+    ("atan(x)", 3, "(6*x^2 - 2)/(x^2 + 1)^3"),
+    ("1/(x^2+1)^2", 2, "(20*x^2 - 4)/(x^2 + 1)^4"),
+    ("exp(x)/x", 2, "(x^2*exp(x) - 2*x*exp(x) + 2*exp(x))/x^3"),
+    ("y*ln(x)/x", 2, "y*(2*ln(x) - 3)/x^3"),
+    # |x|: x^2/|x| is |x| (bench/FUZZ.md, 9); the second derivative of |x| is 0 where it exists
+    ("abs(x)", 2, "0"),
+    ("abs(x)^3", 2, "6*abs(x)"),
+    ("abs(x)^3", 3, "6*x/abs(x)"),
+    ("x*abs(x)", 2, "2*x/abs(x)"),
+]
+
+
+@pytest.mark.parametrize("text, order, expected", HIGHER)
+def test_higher_derivative_exact_form(text, order, expected):
+    assert nth_derivative(parse(text, variables=["y"]), "x" * order) is parse(expected, variables=["y"])
+
+
+@pytest.mark.parametrize("text, order, expected", HIGHER)
+def test_higher_derivative_agrees_with_sympy(text, order, expected):
+    """Symbolically, or for |x| (SymPy's |x|″ is 2·δ(x)) at the sample points, all nonzero."""
+    reference = sympy.diff(to_sympy(parse(text, variables=["y"])), X, order)
+    ours = to_sympy(parse(expected, variables=["y"]))
+    if "abs" not in text:
+        assert sympy.simplify(ours - reference) == 0
+    else:
+        assert compare_at_points(ours, reference) == len(POINTS)
+
+
+def test_derivatives_lists_every_order():
+    e = parse("abs(x)")
+    first, second = derivatives(e, "xx")
+    assert first is parse("x/abs(x)") and second is Num(0)  # f′ fails at 0, so f″ does too
+    assert derivatives(e, "x") == [parse("x/abs(x)")]
+    assert derivatives(parse("x^3 y"), "xy")[-1] is nth_derivative(parse("x^3 y"), "xy")
+
+
+class _SlowOracle(BaseException):
+    """Raised by a timer; a BaseException because SymPy swallows some Exceptions."""
+
+
+def _within(seconds: float, f, *args):
+    """f(*args), or _SlowOracle after ``seconds``: SymPy's third derivative of a random
+    nesting, evaluated to 30 digits, can take minutes."""
+    def interrupt(signum, frame):
+        raise _SlowOracle()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return f(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_variable(max_leaves=5), st.integers(2, 3))
+def test_higher_derivative_agrees_with_sympy_and_finite_differences(case, order):
+    """nth_derivative (canonical forms, the power rule on y^-k, one fraction at the end)
+    against SymPy's derivative, and against a central difference of calc's own previous order."""
+    e, wrt = case
+    orders = derivatives(e, wrt * order)
+    assert orders[-1] is nth_derivative(e, wrt * order)
+    try:
+        _within(10, _check_higher, e, wrt, order, orders)
+    except _SlowOracle:
+        assume(False)
+
+
+def _check_higher(e, wrt: str, order: int, orders: list) -> None:
+    f = to_sympy(e)
+    ours = to_sympy(orders[-1])
+    compare_at_points(ours, sympy.diff(f, symbol(wrt), order), f)
+    previous = to_sympy(orders[-2])
+    for point in POINTS[:2]:
+        estimate = finite_difference(previous, wrt, point)
+        value = real_value(ours, _subs(point))
+        if estimate is not None and value is not None and real_value(f, _subs(point)) is not None:
+            assert close(value, estimate, 1e-4), f"at {point}: ours {value}, slope {estimate}"
+
+
+# ------------------------------------------------------------------ size bound
+
+
+def test_a_derivative_too_large_is_a_math_error(monkeypatch):
+    """x^x grows without a closed form: with the bound at 2,000 nodes order 7 is refused."""
+    monkeypatch.setattr(diff_module, "MAX_NODES", 2000)
+    with pytest.raises(MathError) as info:
+        nth_derivative(parse("x^x"), "x" * 20)
+    assert info.value.exit_code == EXIT_MATH
+    assert info.value.message == ("the 20th derivative is too large to compute: "
+                                  "the 8th already has over 2,000 nodes")
+    assert nth_derivative(parse("x^x"), "x" * 5) is not None  # below the bound
+
+
+def test_the_bound_counts_distinct_nodes_of_a_first_derivative(monkeypatch):
+    monkeypatch.setattr(diff_module, "MAX_NODES", 100)
+    wide = parse(" + ".join(f"sin({k}x)" for k in range(1, 40)))  # about 160 nodes as derivative
+    with pytest.raises(MathError, match=r"^the derivative is too large to compute "
+                                        r"\(it has over 100 nodes\)$"):
+        nth_derivative(wide, "x")
+    # a first derivative is bounded by distinct nodes only: 1,000 shared sines pass
+    monkeypatch.setattr(diff_module, "MAX_NODES", 5000)
+    assert nth_derivative(_sin_nest(1000), "x") is not None
+
+
+@pytest.mark.parametrize("n, word", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
+                                     (12, "12th"), (13, "13th"), (21, "21st"), (22, "22nd"),
+                                     (100, "100th"), (101, "101st"), (111, "111th")])
+def test_ordinals(n, word):
+    assert diff_module._ordinal(n) == word
 
 
 # ------------------------------------------------------------------ scale (no timing asserts)

@@ -20,7 +20,7 @@ from calc_cli.expr import Add, Expr, Num, Pow, Var, add, div, func, mul, neg, po
 from calc_cli.numbers import Overflow
 from calc_cli.parse import parse
 from calc_cli.render.plain import plain
-from calc_cli.simplify import simplify
+from calc_cli.simplify import canonical, display, simplify, together
 from tests.oracle import symbol, to_sympy
 from tests.strategies import expressions
 
@@ -134,6 +134,23 @@ TABLE = RAW_DERIVATIVES + [
     ("cbrt(x)^3", "x"),
     ("abs(x)^2", "x^2"),
     ("(x + 1)*(1 + x)", "(x + 1)^2"),
+    # |u| takes the even part of a power of u beside it: u^2 = |u|^2 (bench/FUZZ.md, 9)
+    ("x^2/abs(x)", "abs(x)"),
+    ("x^3/abs(x)", "x*abs(x)"),
+    ("abs(x)/x^2", "1/abs(x)"),
+    ("x^(-3)*abs(x)^5", "abs(x)^3/x"),
+    ("abs(x) - x^2/abs(x)", "0"),
+    ("x*abs(x)/x^2", "abs(x)/x"),
+    # a power common to every term of a sum cancels against the denominator (FUZZ.md, 9b)
+    ("(x^3*sin(x) + x^5)/x^4", "(sin(x) + x^2)/x"),
+    ("(2*x - 2*x*ln(x))/x^4", "(2 - 2*ln(x))/x^3"),
+    ("(x^2 + x^3)/x^5", "(x + 1)/x^3"),
+    ("(x*(x^2 + 1)^2 + sin(x)*(x^2 + 1))/(x^2 + 1)^4", "(x*(x^2 + 1) + sin(x))/(x^2 + 1)^3"),
+    ("(2*x*(x + 1)^2 + 3*x^2*(x + 1))/x^3", "(2*(x + 1)^2 + 3*x*(x + 1))/x^2"),
+    ("(sqrt(x) + x^2)/x", "(1 + x^(3/2))/sqrt(x)"),
+    ("(x^0.5 + x^1.5)/x", "(x + 1)/x^0.5"),
+    ("(x + 1)/x^2", "(x + 1)/x^2"),
+    ("x^2*sin(x) + x^3", "x^2*sin(x) + x^3"),
     ("(2*x)^3", "8*x^3"),
     ("(4*x)^(1/2)", "2*sqrt(x)"),
     ("(x*y)^(-1)", "1/(x*y)"),
@@ -206,6 +223,26 @@ DERIVATIVES = [
 @pytest.mark.parametrize("text, expected", DERIVATIVES)
 def test_simplified_derivative(text, expected):
     assert simplify(differentiate(parse(text), "x")) is parse(expected)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1/x - 1/x^2", "(x - 1)/x^2"),
+    ("2*(1/x + ln(x)/x^3)", "(2*x^2 + 2*ln(x))/x^3"),
+    ("sin(x)*(1/x + 1/x^2)", "sin(x)*(x + 1)/x^2"),
+    ("1/(x*y) + 1/(x^2*y^2)", "(x*y + 1)/(x^2*y^2)"),
+    ("1/x + 1/y", "1/x + 1/y"),
+    ("1/x + 1", "1/x + 1"),
+    ("x^2 + 1", "x^2 + 1"),
+])
+def test_together(raw, expected):
+    """One fraction over a denominator common to every term; nothing else changes."""
+    assert display(together(canonical(parse(raw)))) is parse(expected)
+
+
+def test_the_passes_make_simplify():
+    for text in ("x/(x^2 + 1)", "(x^3*sin(x) + x^5)/x^4", "-(x + 1)"):
+        e = parse(text)
+        assert display(canonical(e)) is simplify(e)
 
 
 def test_exp_is_kept_as_exp():
@@ -340,6 +377,45 @@ def _compare(e: Expr, s: Expr, at) -> None:
         a, b = original(*point), simplified(*point)
         if a is not None and b is not None:  # SymPy's odd roots of negatives are not real
             assert _close(a, b), (plain(e), plain(s), exact, a, b)
+
+
+# Quotients built to meet the cancellations: a sum whose terms share powers of a base, over a
+# power of it; |x| beside powers of x. Random trees rarely line these up.
+BASES = [x, func("abs", x), add(power(x, Num(2)), Num(1)), func("sin", x), Var("y")]
+EXPONENTS = [Num(k) for k in (-2, -1, 1, 2, 3, 4)] + [div(Num(1), Num(2)), div(Num(1), Num(3)),
+                                                      div(Num(3), Num(2)), Num(Fraction(1, 2), True)]
+OTHERS = [Num(1), Num(3), Var("y"), func("ln", x), func("cos", x), add(x, Var("y"))]
+bases = st.sampled_from(BASES)
+
+
+@st.composite
+def quotients_with_common_powers(draw):
+    """(Σ c·b^a·r [·b2^a2]) / b^m, sometimes times |x| or over a second base."""
+    b = draw(bases)
+    terms = []
+    for _ in range(draw(st.integers(1, 3))):
+        factors = [draw(st.sampled_from(OTHERS)), power(b, draw(st.sampled_from(EXPONENTS)))]
+        if draw(st.booleans()):
+            factors.append(power(draw(bases), draw(st.sampled_from(EXPONENTS))))
+        terms.append(mul(Num(draw(st.integers(-3, 3))), *factors))
+    below = power(b, draw(st.sampled_from(EXPONENTS)))
+    if draw(st.booleans()):
+        below = mul(below, power(draw(bases), draw(st.sampled_from(EXPONENTS))))
+    return div(add(*terms), below)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(quotients_with_common_powers(), points)
+def test_cancelling_keeps_values_and_domain(e, at):
+    """Agrees with the input wherever the input is defined, and is defined there too; the
+    single fraction of a higher derivative (``together``) likewise."""
+    s = simplify(e)
+    assert simplify(s) is s and parse(plain(s)) is s, (plain(e), plain(s))
+    try:
+        _with_time_limit(ORACLE_SECONDS, _compare, e, s, at)
+        _with_time_limit(ORACLE_SECONDS, _compare, e, display(together(canonical(e))), at)
+    except _SlowOracle:
+        assume(False)
 
 
 @settings(max_examples=300, deadline=None)

@@ -84,6 +84,8 @@ def derive(e: Expr, wrt: str) -> Derivation:
 # nodes print as roughly half a megabyte; the bound is checked after every order, and one order
 # grows a DAG by a bounded factor, so the check comes before time or memory runs out.
 MAX_NODES = 100_000
+# explain keeps a step for every node of every order: a tenth of the bound keeps it quick.
+MAX_EXPLAINED_NODES = 10_000
 
 
 def nth_derivative(e: Expr, wrts: Sequence[str]) -> Expr:
@@ -136,14 +138,14 @@ def _canonical_orders(e: Expr, wrts: Sequence[str]) -> Iterator[Expr]:
         yield c
 
 
-def check_size(e: Expr, order: int, of: int) -> None:
+def check_size(e: Expr, order: int, of: int, limit: int = MAX_NODES) -> None:
     """MathError when ``e``, the derivative of this order (of ``of`` wanted), has more than
-    ``MAX_NODES`` distinct nodes, or, from the second order on, more as written out."""
-    if _larger_than(e, MAX_NODES, written=order > 1):
+    ``limit`` distinct nodes, or, from the second order on, more as written out."""
+    if _larger_than(e, limit, written=order > 1):
         wanted = "derivative" if of == 1 else f"{_ordinal(of)} derivative"
         where = "" if order == of else f": the {_ordinal(order)} already has"
         raise MathError(f"the {wanted} is too large to compute{where or ' (it has'} "
-                        f"over {MAX_NODES:,} nodes{'' if where else ')'}")
+                        f"over {limit:,} nodes{'' if where else ')'}")
 
 
 def _larger_than(e: Expr, limit: int, written: bool) -> bool:

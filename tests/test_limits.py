@@ -246,8 +246,8 @@ def test_high_order_derivative_ends(text, answer):
     assert ok(calc("diff", text, "--order", "20", timeout=5, memory=1 << 30)) == answer
 
 
-# x^x: the 14th derivative has over 100,000 nodes as written (the 13th 94,000): about 3 s of CPU,
-# 50 MB. Before, order 20 ran out of memory. (diff.MAX_NODES; bench/FUZZ.md, 9)
+# x^x: the 14th derivative has over 100,000 nodes as written (the 13th 94,000): 2.4 s of CPU,
+# 36 MB; sin(x^x): the 9th, 0.9 s. Before, order 20 ran out of memory. (diff.MAX_NODES; FUZZ.md, 9)
 @pytest.mark.parametrize("text", ["x^x", "sin(x^x)"])
 def test_a_derivative_too_large_is_an_error(text):
     proc = calc("diff", text, "--order", "20", memory=1 << 30)
@@ -255,9 +255,9 @@ def test_a_derivative_too_large_is_an_error(text):
     assert "already has over 100,000 nodes" in proc.stderr and proc.stdout == ""
 
 
-# 2-4 s of CPU each: every order is a sum of fractions that grows linearly (about 100 terms at
-# order 100); before, the 20th derivative alone did not end. x/(x^2+1), 10/ln(x)^2 and
-# sigmoid(x) behave alike (bench/FUZZ.md, 9).
+# 1.1-1.4 s of CPU each: every order is a sum of fractions that grows linearly (about 100 terms
+# at order 100); before, the 20th derivative alone did not end. x/(x^2+1), 10/ln(x)^2 (1.9 s) and
+# sigmoid(x) (2.3 s) behave alike (bench/FUZZ.md, 9).
 def test_ordinary_functions_to_order_one_hundred():
     texts = ["atan(x)", "sin(x)/x", "sqrt(tan(x)^2)"]
     out = ok(calc("diff", "-", "--order", "100", stdin="\n".join(texts) + "\n", memory=1 << 30))
@@ -296,3 +296,26 @@ def test_a_million_superscripts_end():
 def test_a_root_of_huge_index_simplifies(text):
     proc = calc("diff", text, "--wrt", "x", timeout=5, memory=1 << 30)
     assert proc.returncode == 0 and proc.stdout == "0\n"
+
+
+# explain keeps every order's steps: atan(x) grew 2.5 times an order (order 12: 1.2 MB) and
+# nothing stopped --order 100; now one order over MAX_EXPLAINED_NODES, or many orders together
+# over twice that, is a clear error (sigmoid: 91 orders, about 3.5 s on a loaded machine).
+@pytest.mark.parametrize("text, words", [
+    ("atan(x)", "the 100th derivative is too large to compute"),
+    ("x^x", "the 100th derivative is too large to compute"),
+    ("sigmoid(x)", "the explanation is too long to show"),
+])
+def test_explaining_a_high_order_ends(text, words):
+    proc = calc("explain", text, "--order", "100", timeout=20, memory=1 << 30)
+    assert proc.returncode == 1 and words in proc.stderr
+
+
+def test_explaining_a_modest_high_order_still_works():
+    """ln(x)^2 stays small at every order: its 100th derivative is explained, and agrees with diff."""
+    proc = calc("explain", "ln(x)^2", "--order", "100", timeout=20, memory=1 << 30)
+    answer = ok(proc).rstrip().splitlines()[-1]
+    assert answer.startswith("answer: (") and answer.endswith("*ln(x))/x^100")
+    at = ["--order", "100", "--at", "x=2"]
+    explained = ok(calc("explain", "ln(x)^2", *at)).splitlines()[-1]
+    assert explained == "value at x = 2: " + ok(calc("diff", "ln(x)^2", *at)).strip()

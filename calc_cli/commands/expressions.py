@@ -340,15 +340,25 @@ def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, 
 
 def explanation(e, wrts):
     """The derivation of each order, then its simplification, as one step tree."""
-    from ..diff import derive
+    from ..diff import MAX_EXPLAINED_NODES, check_size, derive
+    from ..errors import MathError
     from ..simplify import simplify
     from ..trace import Step
 
     orders = []
     current = e
-    for wrt in wrts:
+    shown = 0
+    for order, wrt in enumerate(wrts, 1):
         derivation = derive(current, wrt)
         simplified = simplify(derivation.raw)
+        # Each order's steps are kept and shown, so its size bounds the work: stop when one
+        # grows beyond MAX_EXPLAINED_NODES (atan(x) grows 2.5 times an order here).
+        check_size(simplified, order, len(wrts), MAX_EXPLAINED_NODES)
+        shown += len(simplified.walk())
+        if shown > 2 * MAX_EXPLAINED_NODES:  # many orders of middling size (sigmoid, order 100)
+            raise MathError(f"the explanation is too long to show: the first {order} orders "
+                            f"already have over {2 * MAX_EXPLAINED_NODES:,} nodes between "
+                            f"them (calc diff gives the derivative itself)")
         tidy = Step("simplify", derivation.raw, simplified)
         orders.append(Step("derivative", current, simplified, (derivation.trace, tidy),
                            note=f"d/d{wrt}"))

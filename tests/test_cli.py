@@ -500,3 +500,17 @@ def test_points_json_and_errors(tmp_path):
 def test_an_identically_constant_part_has_derivative_zero_not_zero_over_zero():
     assert run("diff", "sqrt(x - x)").stdout == "0\n"
     assert run("diff", "sqrt(x - x)", "--at", "1").stdout == "0\n"
+
+
+@pytest.mark.parametrize("command", ["diff", "explain"])
+def test_a_higher_derivative_needs_the_lower_ones_at_the_point(command):
+    """|x|'' simplifies to 0, yet |x|' = x/|x| fails at 0: no second derivative there."""
+    from click.testing import CliRunner
+
+    from calc_cli.cli import cli
+
+    result = CliRunner().invoke(cli, [command, "abs(x)", "--order", "2", "--at", "0"])
+    assert result.exit_code == 1
+    assert "abs(x) is not differentiable at x = 0" in result.stderr
+    result = CliRunner().invoke(cli, [command, "abs(x)^3", "--order", "2", "--at", "0"])
+    assert result.exit_code == 0 and result.stdout.strip().endswith("0")

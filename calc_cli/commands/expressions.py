@@ -249,6 +249,14 @@ def values_at(request: DiffRequest, e, wrts):
     return values, fvalue
 
 
+def value_of_order(e, lower, derivative, values):
+    """f⁽ⁿ⁾(a), which exists only where every lower order does: simplifying may define a
+    higher one where a lower one fails (|x|″ simplifies to 0, yet |x|′ = x/|x| fails at 0)."""
+    for order in lower:
+        derivative_value(e, order, values)
+    return derivative_value(e, derivative, values)
+
+
 def derivative_value(e, derivative, values):
     from ..errors import MathError
     from ..evaluate import describe_point, evaluate
@@ -301,7 +309,7 @@ def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, 
       $ calc diff "f(g(x))" --funcs f,g
       f'(g(x))*g'(x)
     """
-    from ..diff import nth_derivative
+    from ..diff import derivatives, nth_derivative
     from ..numbers import format_value
     from ..render.plain import plain as to_plain
 
@@ -317,8 +325,11 @@ def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, 
         e = parsed.expr
         wrts = request.variables(e)
         values, fvalue = values_at(request, e, wrts)
-        derivative = nth_derivative(e, wrts)
-        dvalue = None if values is None else derivative_value(e, derivative, values)
+        if values is None:
+            derivative, dvalue = nth_derivative(e, wrts), None
+        else:
+            *lower, derivative = derivatives(e, wrts)
+            dvalue = value_of_order(e, lower, derivative, values)
         decimal = has_decimal(e) or request.point.decimal
         if out.mode == "json":
             out.json(diff_json(text, e, wrts, derivative, values, fvalue, dvalue))
@@ -398,7 +409,11 @@ def explain_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, col
         wrts = request.variables(e)
         values, fvalue = values_at(request, e, wrts)
         top, derivative = explanation(e, wrts)
-        dvalue = None if values is None else derivative_value(e, derivative, values)
+        if values is None:
+            dvalue = None
+        else:
+            lower = [step.result for step in top.substeps[:-1]] if len(wrts) > 1 else []
+            dvalue = value_of_order(e, lower, derivative, values)
         decimal = has_decimal(e) or request.point.decimal
         if out.mode == "json":
             obj = diff_json(text, e, wrts, derivative, values, fvalue, dvalue)

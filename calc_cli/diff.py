@@ -20,7 +20,7 @@ a product with a factor 0 is 0). Simplification is a separate pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 from fractions import Fraction
 from math import gcd
 from types import MappingProxyType
@@ -54,8 +54,7 @@ from .trace import Step, share_repeats
 # ------------------------------------------------------------------ public API
 
 
-@dataclass(frozen=True)
-class Derivation:
+class Derivation(NamedTuple):
     """``expr`` differentiated by ``wrt``: the raw derivative and the trace that built it."""
 
     expr: Expr
@@ -684,4 +683,4 @@ def _has_nested_product(e: Expr) -> bool:
 def _flat_results(step: Step, flat: _Flattener) -> Step:
     """The trace with every result's products flattened (traces are shallow: recursion is fine)."""
     subs = tuple(_flat_results(s, flat) for s in step.substeps)
-    return replace(step, result=flat(step.result), substeps=subs)
+    return step.replace(result=flat(step.result), substeps=subs)

@@ -40,9 +40,7 @@ it is the derivative with respect to ``u``, not with respect to the variable.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -88,21 +86,54 @@ def _empty() -> Mapping[str, Expr]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True)
+_FIELDS = ("rule", "expr", "result", "substeps", "note", "detail", "label", "ref")
+
+
 class Step:
     """The derivative of ``expr`` is ``result``, by ``rule``.
 
-    ``label`` numbers a step that a later ``repeat`` step refers to by ``ref``.
+    ``label`` numbers a step that a later ``repeat`` step refers to by ``ref``. Immutable.
+    (A plain class, not a frozen dataclass: building one costs every command start-up time.)
     """
 
+    __slots__ = _FIELDS
     rule: str
     expr: Expr
     result: Expr
-    substeps: tuple[Step, ...] = ()
-    note: str | None = None
-    detail: Mapping[str, Expr] = field(default_factory=_empty, hash=False)
-    label: int | None = None
-    ref: int | None = None
+    substeps: tuple[Step, ...]
+    note: str | None
+    detail: Mapping[str, Expr]
+    label: int | None
+    ref: int | None
+
+    def __init__(self, rule: str, expr: Expr, result: Expr, substeps: tuple[Step, ...] = (),
+                 note: str | None = None, detail: Mapping[str, Expr] | None = None,
+                 label: int | None = None, ref: int | None = None) -> None:
+        values = (rule, expr, result, substeps, note,
+                  _empty() if detail is None else detail, label, ref)
+        for name, value in zip(_FIELDS, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Step is immutable: cannot assign to {name!r}")
+
+    def replace(self, **changes: Any) -> Step:
+        """A copy with some fields changed."""
+        fields = {name: getattr(self, name) for name in _FIELDS}
+        fields.update(changes)
+        return Step(**fields)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, n) for n in _FIELDS if n != "detail"))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in _FIELDS)
+        return f"Step({shown})"
 
 
 def to_dict(
@@ -166,13 +197,13 @@ class _Layout:
             return self._repeat(step)
         if depth >= self.max_depth:
             note = OMITTED_NOTE if step.note is None else f"{step.note}; {OMITTED_NOTE}"
-            return dataclasses.replace(step, substeps=(), note=note)
+            return step.replace(substeps=(), note=note)
         self.shown.add(key)
         label = None
         if self.labels is not None and key in self.referenced:
             label = self.labels[key] = len(self.labels) + 1
         subs = tuple(self.place(s, depth + 1) for s in step.substeps)
-        return dataclasses.replace(step, substeps=subs, label=label)
+        return step.replace(substeps=subs, label=label)
 
     def _repeat(self, step: Step) -> Step:
         if self.labels is None:

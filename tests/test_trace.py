@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import json
 
@@ -279,7 +278,7 @@ def test_chain_rule_lives_in_one_function():
 
 def test_steps_are_immutable():
     top = derive(parse("sin(x^2)"), "x").trace
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         top.rule = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         top.detail["u"] = Var("x")  # type: ignore[index]

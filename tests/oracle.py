@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import sympy
 
 from calc_cli.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
@@ -57,3 +59,22 @@ def _convert(node: Expr, args: list) -> sympy.Expr:
             return _FUNCS[node.name](*args)
         return sympy.Function(node.name)(*args)
     raise TypeError(f"no SymPy form for {type(node).__name__}")
+
+
+class SlowOracle(BaseException):
+    """Raised by ``within``'s timer; a BaseException because SymPy swallows some Exceptions."""
+
+
+def within(seconds: float, f, *args):
+    """f(*args), or SlowOracle after ``seconds``: SymPy can take minutes on some random
+    expressions (automatic evaluation of constant subtrees, high derivatives to 30 digits)."""
+    def interrupt(signum, frame):
+        raise SlowOracle()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return f(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import cmath
 import functools
 import math
-import signal
 import time
 from fractions import Fraction
 
@@ -19,7 +18,7 @@ from calc_cli.diff import derivatives, derive, differentiate, nth_derivative
 from calc_cli.errors import EXIT_MATH, EXIT_USAGE, MathError, UsageError
 from calc_cli.expr import Add, Func, Mul, Num, Pow, Var, add, mul
 from calc_cli.parse import parse
-from tests.oracle import symbol, to_sympy
+from tests.oracle import SlowOracle, symbol, to_sympy, within
 from tests.strategies import _extend, expressions
 
 X, Y, Z = (symbol(n) for n in "xyz")
@@ -410,25 +409,6 @@ def test_derivatives_lists_every_order():
     assert derivatives(parse("x^3 y"), "xy")[-1] is nth_derivative(parse("x^3 y"), "xy")
 
 
-class _SlowOracle(BaseException):
-    """Raised by a timer; a BaseException because SymPy swallows some Exceptions."""
-
-
-def _within(seconds: float, f, *args):
-    """f(*args), or _SlowOracle after ``seconds``: SymPy's third derivative of a random
-    nesting, evaluated to 30 digits, can take minutes."""
-    def interrupt(signum, frame):
-        raise _SlowOracle()
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return f(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(with_variable(max_leaves=5), st.integers(2, 3))
 def test_higher_derivative_agrees_with_sympy_and_finite_differences(case, order):
@@ -438,8 +418,8 @@ def test_higher_derivative_agrees_with_sympy_and_finite_differences(case, order)
     orders = derivatives(e, wrt * order)
     assert orders[-1] is nth_derivative(e, wrt * order)
     try:
-        _within(10, _check_higher, e, wrt, order, orders)
-    except _SlowOracle:
+        within(10, _check_higher, e, wrt, order, orders)
+    except SlowOracle:
         assume(False)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import signal
 from fractions import Fraction
 
 import mpmath
@@ -21,7 +20,7 @@ from calc_cli.numbers import Overflow
 from calc_cli.parse import parse
 from calc_cli.render.plain import plain
 from calc_cli.simplify import canonical, display, simplify, together
-from tests.oracle import symbol, to_sympy
+from tests.oracle import SlowOracle, symbol, to_sympy, within
 from tests.strategies import expressions
 
 x = Var("x")
@@ -335,33 +334,14 @@ def _close(a, b) -> bool:
     return abs(a - b) <= 1e-6 * max(abs(a), abs(b)) + 1e-9
 
 
-class _SlowOracle(BaseException):
-    """Raised by a timer; a BaseException because SymPy swallows some Exceptions."""
-
-
-def _with_time_limit(seconds: float, f, *args):
-    """f(*args), or _SlowOracle after ``seconds``: SymPy's automatic evaluation can take
-    minutes on constant subtrees such as log(exp(9), 0.25 + asin(2))."""
-    def interrupt(signum, frame):
-        raise _SlowOracle()
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return f(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(10), points)
 def test_agrees_with_the_original_on_the_reals(e, at):
     assume(_tame(e))
     s = simplify(e)
     try:
-        _with_time_limit(ORACLE_SECONDS, _compare, e, s, at)
-    except _SlowOracle:
+        within(ORACLE_SECONDS, _compare, e, s, at)
+    except SlowOracle:
         assume(False)
 
 
@@ -412,9 +392,9 @@ def test_cancelling_keeps_values_and_domain(e, at):
     s = simplify(e)
     assert simplify(s) is s and parse(plain(s)) is s, (plain(e), plain(s))
     try:
-        _with_time_limit(ORACLE_SECONDS, _compare, e, s, at)
-        _with_time_limit(ORACLE_SECONDS, _compare, e, display(together(canonical(e))), at)
-    except _SlowOracle:
+        within(ORACLE_SECONDS, _compare, e, s, at)
+        within(ORACLE_SECONDS, _compare, e, display(together(canonical(e))), at)
+    except SlowOracle:
         assume(False)
 
 

@@ -23,21 +23,28 @@ def run_in_pty(args, env_extra=None, drop=()):
     proc = subprocess.Popen([sys.executable, "-m", "calc_cli", *args], stdout=follower,
                             stderr=subprocess.PIPE, env=env)
     os.close(follower)
+    out = read_terminal(leader, 10)
+    proc.wait(timeout=30)
+    os.close(leader)
+    return out, proc.returncode
+
+
+def read_terminal(leader: int, quiet_seconds: float) -> str:
+    """Everything written to a pseudo-terminal until the child closes it (or stays silent
+    for ``quiet_seconds``), decoded."""
     chunks = []
     while True:
-        ready, _, _ = select.select([leader], [], [], 10)
+        ready, _, _ = select.select([leader], [], [], quiet_seconds)
         if not ready:
             break
         try:
             data = os.read(leader, 4096)
-        except OSError:
+        except OSError:  # the child has closed its end
             break
         if not data:
             break
         chunks.append(data)
-    proc.wait(timeout=30)
-    os.close(leader)
-    return b"".join(chunks).decode("utf-8", "replace"), proc.returncode
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize("command", [["diff", "(x^2+1)^3"], ["explain", "x sin x"],
@@ -473,24 +480,13 @@ def run_watched_batch(args, lines, tmp_path, stdout="file", env_extra=None, paus
     feeder.start()
     reader = threading.Thread(target=read_pipe if stdout == "pipe" else watch_file)
     reader.start()
-    chunks = []
-    while True:
-        ready, _, _ = select.select([leader], [], [], 20)
-        if not ready:
-            break
-        try:
-            data = os.read(leader, 4096)
-        except OSError:  # the child has closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
+    terminal = read_terminal(leader, 20)
     feeder.join()
     reader.join()
     proc.wait(timeout=30)
     os.close(leader)
     answers = b"".join(piped).decode() if stdout == "pipe" else out_path.read_text()
-    return b"".join(chunks).decode("utf-8", "replace"), answers, proc.returncode
+    return terminal, answers, proc.returncode
 
 
 BATCH = ["x^2", "x^3", "sin x", "x^4", "x^5", "2 +", "x^6"]  # the error comes after 0.5 s

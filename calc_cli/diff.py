@@ -65,7 +65,13 @@ class Derivation(NamedTuple):
 
 def differentiate(e: Expr, wrt: str) -> Expr:
     """The raw derivative of ``e`` with respect to the variable ``wrt``."""
-    return _Flattener()(_Engine(e, wrt, tracing=False).run())
+    return _Flattener()(_unflattened(e, wrt))
+
+
+def _unflattened(e: Expr, wrt: str) -> Expr:
+    """The raw derivative with products nested as the rules built them (``a·(b·c)``): for
+    the simplifier, which merges nested products itself, so flattening first is work lost."""
+    return _Engine(e, wrt, tracing=False).run()
 
 
 def derive(e: Expr, wrt: str) -> Derivation:
@@ -105,7 +111,7 @@ def nth_derivative(e: Expr, wrts: Sequence[str]) -> Expr:
     if len(wrts) == 1:
         # Simplified first, so that a part that is identically constant (sqrt(x - x)) has
         # derivative 0, not the 0/0 that the rules would give it.
-        result = simplify(differentiate(simplify(e), wrts[0]))
+        result = simplify(_unflattened(simplify(e), wrts[0]))
         check_size(result, 1, 1)
         return result
     *_, last = _canonical_orders(e, wrts)
@@ -132,7 +138,7 @@ def _canonical_orders(e: Expr, wrts: Sequence[str]) -> Iterator[Expr]:
 
     c = canonical(simplify(e))
     for order, wrt in enumerate(wrts, 1):
-        c = canonical(differentiate(c, wrt))
+        c = canonical(_unflattened(c, wrt))
         check_size(c, order, len(wrts))
         yield c
 

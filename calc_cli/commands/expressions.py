@@ -330,7 +330,8 @@ def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, 
         else:
             *lower, derivative = derivatives(e, wrts)
             dvalue = value_of_order(e, lower, derivative, values)
-        decimal = has_decimal(e) or request.point.decimal
+        # only a value at a point is printed as a decimal or not (a batch skips the walk)
+        decimal = values is not None and (request.point.decimal or has_decimal(e))
         if out.mode == "json":
             out.json(diff_json(text, e, wrts, derivative, values, fvalue, dvalue))
         elif out.mode == "latex":
@@ -414,7 +415,7 @@ def explain_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, col
         else:
             lower = [step.result for step in top.substeps[:-1]] if len(wrts) > 1 else []
             dvalue = value_of_order(e, lower, derivative, values)
-        decimal = has_decimal(e) or request.point.decimal
+        decimal = values is not None and (request.point.decimal or has_decimal(e))
         if out.mode == "json":
             obj = diff_json(text, e, wrts, derivative, values, fvalue, dvalue)
             obj["steps"] = to_dict(top, to_plain)

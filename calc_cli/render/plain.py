@@ -97,16 +97,16 @@ class PlainPrinter(Printer):
 
     def number(self, node: Num, parts: list[Piece]) -> Piece:
         """Integers as integers, other fractions as a/b, decimals exactly (1.5e-7 when tiny)."""
-        value = abs(node.value)
+        numerator, denominator = abs(node.numerator), node.denominator  # ints: no Fraction calls
         if node.decimal:
-            mantissa, exponent = decimal_parts(value)
+            mantissa, exponent = decimal_parts(abs(node.value))
             body, level = (mantissa, Level.ATOM) if exponent is None else self.scientific(
                 mantissa, exponent)
-        elif value.denominator == 1:
-            body, level = str(value.numerator), Level.ATOM
+        elif denominator == 1:
+            body, level = str(numerator), Level.ATOM
         else:
-            body, level = self.fraction(value.numerator, value.denominator)
-        return piece(body, level, signed=node.value < 0)
+            body, level = self.fraction(numerator, denominator)
+        return piece(body, level, signed=node.numerator < 0)
 
     def scientific(self, mantissa: str, exponent: int) -> tuple[str, Level]:
         return f"{mantissa}e{exponent}", Level.ATOM

@@ -23,8 +23,9 @@ is as fast as plain string formatting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from enum import Enum, IntEnum
+from collections.abc import Callable, Sequence
+from typing import Any
+from enum import IntEnum
 
 from ..expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
 
@@ -39,37 +40,49 @@ class Level(IntEnum):
     ATOM = 5  # 2, x, pi, sin(x), |x|, (…)
 
 
-class Role(Enum):
-    """The place a child takes in its parent's notation."""
+class Role:
+    """The place a child takes in its parent's notation, and the loosest ``Level`` it accepts
+    without brackets (``required``).
 
-    TERM = "term"  # a term of a sum; a later one stands after ' + ' or ' - '
-    FIRST_FACTOR = "first factor"  # the first factor of a product, the left of a/b
-    FACTOR = "factor"  # a later factor, the right of a/b
-    OPERAND = "operand"  # the operand of unary minus
-    BASE = "base"  # the base of a power
-    EXPONENT = "exponent"  # an exponent written on the line after ^
-    CARET_EXPONENT = "caret exponent"  # the same where small exponents are raised (x²)
-    RADICAND = "radicand"  # after a root sign: √x
-    ENCLOSED = "enclosed"  # inside delimiters the notation supplies: f(…), |…|, {…}
+    A plain class, not an Enum: ``parenthesize`` runs for every child printed, and an Enum
+    member is hashed and looked up in Python code each time.
+    """
+
+    __slots__ = ("name", "required")
+
+    def __init__(self, name: str, required: Level) -> None:
+        self.name = name
+        self.required = required
+
+    def __repr__(self) -> str:
+        return f"Role.{self.name.upper().replace(' ', '_')}"
+
+    TERM: Role  # the members, set just below
+    FIRST_FACTOR: Role
+    FACTOR: Role
+    OPERAND: Role
+    BASE: Role
+    EXPONENT: Role
+    CARET_EXPONENT: Role
+    RADICAND: Role
+    ENCLOSED: Role
 
 
-# The loosest level each role accepts without brackets.
-REQUIRED: dict[Role, Level] = {
-    Role.TERM: Level.PRODUCT,  # a + b*c, but a + (b + c)
-    Role.FIRST_FACTOR: Level.PRODUCT,  # a/b*c and -a*b, but (a + b)*c
-    Role.FACTOR: Level.POWER,  # a*b^2, but a/(b*c), a*(b/c), a*(-b)
-    Role.OPERAND: Level.POWER,  # -x^2, but -(x*y), -(-x)
-    Role.BASE: Level.ATOM,  # (x^y)^z, (-2)^2, (1/2)^x
-    Role.EXPONENT: Level.POWER,  # x^y^z is x^(y^z); x^(-1)
-    Role.CARET_EXPONENT: Level.ATOM,  # e^(x²) never reads as (e^x)²
-    Role.RADICAND: Level.ATOM,  # √x, √(x²), √(x + 1)
-    Role.ENCLOSED: Level.SUM,  # sin(a + b): never bracketed
-}
+# name, the loosest level accepted, and why
+Role.TERM = Role("term", Level.PRODUCT)  # a term of a sum: a + b*c, but a + (b + c)
+Role.FIRST_FACTOR = Role("first factor", Level.PRODUCT)  # the left of a/b: a/b*c, -a*b, (a + b)*c
+Role.FACTOR = Role("factor", Level.POWER)  # a later factor: a*b^2, but a/(b*c), a*(b/c), a*(-b)
+Role.OPERAND = Role("operand", Level.POWER)  # of unary minus: -x^2, but -(x*y), -(-x)
+Role.BASE = Role("base", Level.ATOM)  # of a power: (x^y)^z, (-2)^2, (1/2)^x
+Role.EXPONENT = Role("exponent", Level.POWER)  # on the line after ^: x^y^z is x^(y^z); x^(-1)
+Role.CARET_EXPONENT = Role("caret exponent", Level.ATOM)  # where small ones are raised: e^(x²)
+Role.RADICAND = Role("radicand", Level.ATOM)  # after a root sign: √x, √(x²), √(x + 1)
+Role.ENCLOSED = Role("enclosed", Level.SUM)  # inside f(…), |…|, {…}: sin(a + b), never bracketed
 
 
 def parenthesize(child: Level, role: Role) -> bool:
     """A child is bracketed when its notation binds more loosely than its role requires."""
-    return child < REQUIRED[role]
+    return child < role.required
 
 
 # A text longer than this is kept as a Rope of its parts rather than copied into one string.
@@ -221,11 +234,18 @@ class Printer:
     opening, closing = "(", ")"
 
     def __call__(self, e: Expr) -> str:
+        methods = self._methods()
         done: dict[Expr, Piece] = {}
         for node in e.walk():
-            method = getattr(self, _METHODS[type(node)])
-            done[node] = method(node, [done[child] for child in node.args])
+            done[node] = methods[type(node)](node, [done[child] for child in node.args])
         return flatten(self.text(done[e]))
+
+    def _methods(self) -> dict[type, Callable[[Any, list[Piece]], Piece]]:
+        """The bound method for each node class, looked up once per printer."""
+        methods = self.__dict__.get("_bound")
+        if methods is None:
+            methods = self._bound = {kind: getattr(self, name) for kind, name in _METHODS.items()}
+        return methods
 
     def wrap(self, text: Text) -> Text:
         return cat(self.opening, text, self.closing)

@@ -34,6 +34,8 @@ def commands(with_sympy: bool) -> dict[str, list[str]]:
         "calc eval 'x^2' --at 3": [calc, "eval", "x^2", "--at", "3"],
         "calc diff 'x^2' --at 3": [calc, "diff", "x^2", "--at", "3"],
         "calc --version": [calc, "--version"],
+        # not in the fast lane (calc_cli/quick.py): what a command costs under click
+        "calc parse 'x^2'": [calc, "parse", "x^2"],
     }
     if with_sympy:
         cmds["sympy one-liner"] = [python, "-c", SYMPY_ONE_LINER]

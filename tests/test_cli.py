@@ -179,14 +179,14 @@ class RecordedBar:
 @pytest.fixture
 def watched(monkeypatch):
     """As if stderr were a terminal and stdout a file, with no delay before the progress line."""
-    import calc_cli.cli as cli_module
+    import calc_cli.shell as shell
     from calc_cli.render import terminal
 
     RecordedBar.made = []
-    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: stream is sys.stderr)
-    monkeypatch.setattr(cli_module, "_is_pipe", lambda stream: False)
-    monkeypatch.setattr(cli_module, "PROGRESS_DELAY", 0)
-    monkeypatch.setattr(cli_module, "PROGRESS_EVERY", 0)
+    monkeypatch.setattr(shell, "_is_terminal", lambda stream: stream is sys.stderr)
+    monkeypatch.setattr(shell, "_is_pipe", lambda stream: False)
+    monkeypatch.setattr(shell, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(shell, "PROGRESS_EVERY", 0)
     monkeypatch.setattr(terminal, "BatchProgress", RecordedBar)
     return RecordedBar.made
 
@@ -228,9 +228,9 @@ def test_no_progress_line_for_json_single_inputs_or_a_dumb_terminal(watched, arg
 
 
 def test_a_short_batch_shows_no_progress(watched, monkeypatch):
-    import calc_cli.cli as cli_module
+    import calc_cli.shell as shell
 
-    monkeypatch.setattr(cli_module, "PROGRESS_DELAY", 3600)
+    monkeypatch.setattr(shell, "PROGRESS_DELAY", 3600)
     assert run("diff", "-", input="x^2\n" * 50, env=WATCHED).exit_code == 0
     assert watched == []
 

@@ -43,7 +43,7 @@ POINT = "x=0.5,y=-1,z=2"
 # ------------------------------------------------------------------ the promise
 def invoke(args: list[str], stdin: str | None = None, terminal: bool = False):
     """Runs calc; ``terminal`` makes it believe stdout is a TTY (the Rich views)."""
-    with mock.patch("calc_cli.cli._stdout_is_terminal", return_value=terminal):
+    with mock.patch("calc_cli.shell._stdout_is_terminal", return_value=terminal):
         return CliRunner().invoke(cli, args, input=stdin, catch_exceptions=True)
 
 

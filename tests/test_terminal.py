@@ -197,7 +197,7 @@ def terminal_view(args, width=60):
 
     from calc_cli.cli import cli
 
-    with mock.patch("calc_cli.cli._stdout_is_terminal", return_value=True):
+    with mock.patch("calc_cli.shell._stdout_is_terminal", return_value=True):
         result = CliRunner().invoke(cli, [*args, "--no-color"], env={"COLUMNS": str(width)})
     return result.exit_code, result.stdout.splitlines()
 
@@ -527,7 +527,7 @@ def test_a_short_watched_batch_never_imports_rich(tmp_path):
     screen, answers, status = run_watched_batch(["diff", "-"], ["x^2", "x^3"], tmp_path,
                                                 pause=0, python_flags=["-X", "importtime"])
     assert status == 0 and answers == "2*x\n3*x^2\n"
-    assert "calc_cli.cli" in screen  # -X importtime wrote its table to the terminal
+    assert "calc_cli.shell" in screen  # -X importtime wrote its table to the terminal
     assert "rich" not in screen
 
 
@@ -535,7 +535,7 @@ def test_a_piped_batch_never_imports_rich():
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "calc_cli", "diff", "-"],
                             input="x^2\nsin x\n", capture_output=True, text=True, check=False)
     assert result.stdout == "2*x\ncos(x)\n"
-    assert "calc_cli.cli" in result.stderr and "rich" not in result.stderr
+    assert "calc_cli.shell" in result.stderr and "rich" not in result.stderr
 
 
 def test_batch_progress_line_text():

@@ -1,15 +1,13 @@
-"""Commands on one expression: parse, eval, diff, explain (and --points streaming)."""
+"""Commands on one expression: parse, eval, diff, explain (eval and diff run in ``run.py``)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Callable
 
 import click
 
 from ..cli import (
     EPILOG,
-    EXIT_OK,
     EXPR_SETTINGS,
     Output,
     at_option,
@@ -17,14 +15,12 @@ from ..cli import (
     has_decimal,
     latex_option,
     output_options,
-    _silence_stdout,
     point_words,
     run_each,
-    undefined_message,
     vars_option,
 )
-from ..errors import UsageError
-from ..points import Point, split_names
+from ..points import split_names
+from .run import DiffRequest, diff_json, run_diff, run_eval, value_of_order, values_at
 
 
 def points_option(func: Callable) -> Callable:
@@ -33,61 +29,6 @@ def points_option(func: Callable) -> Callable:
         help="Evaluate at every point of FILE ('-': standard input), one per line as x=1,y=2 "
              "or CSV under a header line of names; prints one value per line, in floating "
              "point, compiling the expression once.")(func)
-
-
-def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
-    """One value of ``e`` per point of the file, as fast as Python allows; bad lines go on."""
-    from ..evaluate import compile_expr
-
-    if points_file == "-" and expr_text == "-":
-        raise UsageError("EXPR and --points cannot both read standard input")
-    names = sorted(e.free_vars())
-    f = compile_expr(e, names)
-    try:
-        handle = sys.stdin if points_file == "-" else open(points_file, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--points {points_file}: {exc.strerror}") from None
-    try:
-        _stream(out, f, names, handle, points_file)
-    except BrokenPipeError:
-        _silence_stdout()
-        sys.exit(EXIT_OK)
-    sys.exit(out.status)
-
-
-def _stream(out: Output, f, names: list[str], handle, points_file: str) -> None:
-    from ..errors import MathError
-    from ..points import stream_points
-
-    pending: list[str] = []
-    with handle:
-        for number, args in stream_points(handle, names, f"--points {points_file}"):
-            try:
-                if args is None:
-                    raise UsageError(f"--points line {number}: not a point with a finite value "
-                                     f"for each of {', '.join(names) or 'no variables'}")
-                value = f(*args)
-            except (MathError, UsageError) as error:
-                _flush(pending)
-                out.fail(f"line {number}", error)
-                if out.mode != "json":
-                    pending.append("")
-                continue
-            if out.mode == "json":
-                _flush(pending)
-                out.json({"at": dict(zip(names, args)), "value": value})
-            else:
-                pending.append(repr(value + 0.0))  # + 0.0: -0.0 prints as 0.0
-                if len(pending) >= 4096:
-                    _flush(pending)
-    _flush(pending)
-
-
-def _flush(pending: list[str]) -> None:
-    if pending:
-        sys.stdout.write("\n".join(pending) + "\n")
-        pending.clear()
-
 
 
 @cli.command("parse", epilog=EPILOG, context_settings=EXPR_SETTINGS)
@@ -109,7 +50,7 @@ def parse_command(expr, vars_, funcs, latex, json_, plain, color):
     from ..parse import parse_with_notes
     from ..render.plain import plain as to_plain
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "parse")
     names, functions = split_names([vars_]), split_names([funcs])
 
     def handle(text: str) -> None:
@@ -153,42 +94,7 @@ def eval_command(expr, at, points_file, vars_, json_, plain, color):
       1.0
       4.0
     """
-    from ..evaluate import evaluate
-    from ..numbers import exact_string, format_value
-    from ..parse import parse_with_notes
-    from ..points import json_number, json_point
-    from ..render.plain import plain as to_plain
-
-    out = Output.choose(json_, False, plain or points_file is not None, color)
-    point = Point(at)
-    names = split_names([vars_]) + point.names
-    if points_file is not None:
-        stream_values(out, parse_with_notes(expr, names).expr, points_file, expr)
-
-    def handle(text: str) -> None:
-        parsed = parse_with_notes(text, names)
-        e = parsed.expr
-        values = point.bind(e.free_vars())
-        value = evaluate(e, values)
-        decimal = has_decimal(e) or point.decimal
-        if out.mode == "json":
-            obj = {"input": text, "expr": to_plain(e), **json_point(values),
-                   "value": json_number(value)}
-            exact = exact_string(value)
-            if exact is not None:
-                obj["value_exact"] = exact
-            out.json(obj)
-        elif out.mode == "plain":
-            out.line(format_value(value, decimal))
-        else:
-            from ..render.terminal import show_eval
-
-            show_eval(out.console, text, parsed, values, value, format_value(value, decimal))
-
-    run_each(out, expr, handle)
-
-
-MAX_ORDER = 100
+    run_eval(expr, at, points_file, vars_, json_, plain, color)
 
 
 def diff_options(func: Callable) -> Callable:
@@ -201,88 +107,6 @@ def diff_options(func: Callable) -> Callable:
                         help="The variable to differentiate by; repeat or list (x,y) for "
                              "mixed partials. Optional when EXPR has one variable.")(func)
     return func
-
-
-class DiffRequest:
-    """What to differentiate by, resolved once per invocation from the options."""
-
-    def __init__(self, wrt, order, at, vars_, funcs):
-        self.wrt = split_names(wrt)
-        if order is not None and not 1 <= order <= MAX_ORDER:
-            raise UsageError(f"--order {order}: the order must be a whole number from 1 to {MAX_ORDER}")
-        if order is not None and len(self.wrt) > 1:
-            raise UsageError("--order goes with a single --wrt variable; list mixed partials with --wrt")
-        self.order = order or 1
-        self.point = Point(at)
-        self.functions = split_names([funcs])
-        self.names = split_names([vars_]) + self.wrt + self.point.names
-
-    def parse(self, text: str):
-        from ..parse import parse_with_notes
-
-        return parse_with_notes(text, self.names, self.functions)
-
-    def variables(self, e) -> list[str]:
-        """The sequence of variables to differentiate by, one per order."""
-        if self.wrt:
-            return self.wrt * self.order if len(self.wrt) == 1 else list(self.wrt)
-        free = sorted(e.free_vars())
-        if len(free) > 1:
-            raise UsageError(
-                f"the expression has several variables ({', '.join(free)}): "
-                f"choose one with --wrt, e.g. --wrt {free[0]}")
-        return (free or ["x"]) * self.order
-
-
-def values_at(request: DiffRequest, e, wrts):
-    """Function value and point, or None; an error names where f itself is undefined."""
-    from ..errors import MathError
-    from ..evaluate import evaluate
-
-    if not request.point:
-        return None, None
-    values = request.point.bind(e.free_vars() | set(wrts))
-    try:
-        fvalue = evaluate(e, values)
-    except MathError as exc:
-        raise MathError(undefined_message(exc, values), exc.subexpr) from None
-    return values, fvalue
-
-
-def value_of_order(e, lower, derivative, values):
-    """f⁽ⁿ⁾(a), which exists only where every lower order does: simplifying may define a
-    higher one where a lower one fails (|x|″ simplifies to 0, yet |x|′ = x/|x| fails at 0)."""
-    for order in lower:
-        derivative_value(e, order, values)
-    return derivative_value(e, derivative, values)
-
-
-def derivative_value(e, derivative, values):
-    from ..errors import MathError
-    from ..evaluate import describe_point, evaluate
-    from ..render.plain import plain as to_plain
-
-    try:
-        return evaluate(derivative, values)
-    except MathError as exc:
-        raise MathError(
-            f"{to_plain(e)} is not differentiable at {describe_point(values)} "
-            f"(its derivative {to_plain(derivative)} fails there: {exc.message})",
-            exc.subexpr) from None
-
-
-
-def diff_json(text, e, wrts, derivative, values, fvalue, dvalue) -> dict:
-    from ..numbers import json_value
-    from ..points import json_point
-    from ..render.plain import plain as to_plain
-
-    obj = {"input": text, "expr": to_plain(e), "wrt": wrts, "derivative": to_plain(derivative)}
-    if values is not None:
-        obj.update(json_point(values))
-        obj["value"] = json_value(dvalue)
-        obj["function_value"] = json_value(fvalue)
-    return obj
 
 
 @cli.command("diff", epilog=EPILOG, context_settings=EXPR_SETTINGS)
@@ -309,45 +133,7 @@ def diff_command(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, 
       $ calc diff "f(g(x))" --funcs f,g
       f'(g(x))*g'(x)
     """
-    from ..diff import derivatives, nth_derivative
-    from ..numbers import format_value
-    from ..render.plain import plain as to_plain
-
-    out = Output.choose(json_, latex, plain, color)
-    request = DiffRequest(wrt, order, at, vars_, funcs)
-    if points_file is not None:
-        e = request.parse(expr).expr
-        out.mode = "json" if json_ else "plain"
-        stream_values(out, nth_derivative(e, request.variables(e)), points_file, expr)
-
-    def handle(text: str) -> None:
-        parsed = request.parse(text)
-        e = parsed.expr
-        wrts = request.variables(e)
-        values, fvalue = values_at(request, e, wrts)
-        if values is None:
-            derivative, dvalue = nth_derivative(e, wrts), None
-        else:
-            *lower, derivative = derivatives(e, wrts)
-            dvalue = value_of_order(e, lower, derivative, values)
-        # only a value at a point is printed as a decimal or not (a batch skips the walk)
-        decimal = values is not None and (request.point.decimal or has_decimal(e))
-        if out.mode == "json":
-            out.json(diff_json(text, e, wrts, derivative, values, fvalue, dvalue))
-        elif out.mode == "latex":
-            from ..render.latex import latex as to_latex
-
-            out.line(to_latex(derivative))
-        elif out.mode == "plain":
-            out.line(to_plain(derivative) if values is None else format_value(dvalue, decimal))
-        else:
-            from ..render.terminal import show_diff
-
-            show_diff(out.console, parsed, wrts, derivative, values,
-                      None if values is None else (format_value(fvalue, decimal),
-                                                   format_value(dvalue, decimal)))
-
-    run_each(out, expr, handle)
+    run_diff(expr, wrt, order, funcs, at, points_file, vars_, latex, json_, plain, color)
 
 
 def explanation(e, wrts):
@@ -401,7 +187,7 @@ def explain_command(expr, wrt, order, funcs, at, vars_, latex, json_, plain, col
     from ..render.plain import plain as to_plain
     from ..trace import to_dict
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "explain")
     request = DiffRequest(wrt, order, at, vars_, funcs)
 
     def handle(text: str) -> None:

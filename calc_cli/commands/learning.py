@@ -101,7 +101,7 @@ def backprop_command(expr, at, vars_, json_, plain, color):
     """
     from ..graph import backprop, to_json
 
-    out = Output.choose(json_, False, plain, color)
+    out = Output.choose(json_, False, plain, color, "backprop")
     point = Point(at)
     names = split_names([vars_]) + point.names
 
@@ -169,7 +169,7 @@ def descend_command(expr, start, lr, steps, tol, wrt, vars_, json_, plain, color
     from ..descent import Descending, json_text
     from ..points import point_value
 
-    out = Output.choose(json_, False, plain, color)
+    out = Output.choose(json_, False, plain, color, "descend")
     point = Point(start)
     rate = learning_rate(lr)
     if not 1 <= steps <= 1_000_000:
@@ -257,7 +257,7 @@ def tangent_command(expr, at, wrt, plot, vars_, latex, json_, plain, color):
     from ..render.plain import plain as to_plain
     from ..tangent import tangent
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "tangent")
     point = Point(at)
     names = split_names([vars_]) + point.names + split_names([wrt or ""])
 
@@ -378,7 +378,7 @@ def check_command(expr, answer, wrt, funcs, vars_, json_, plain, color):
     from ..check import check, to_json
     from ..parse import parse_with_notes
 
-    out = Output.choose(json_, False, plain, color)
+    out = Output.choose(json_, False, plain, color, "check")
     names = split_names([vars_]) + split_names([wrt or ""])
     functions = split_names([funcs])
 

@@ -120,7 +120,7 @@ def grad_command(expr, wrt, at, direction, lr, vars_, latex, json_, plain, color
     from ..points import number_list
     from ..render.plain import plain as to_plain
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "grad")
     request = MultiRequest(wrt, at, vars_)
     lr = learning_rate(lr)
     dir_values = number_list(direction, "--dir") if direction else None
@@ -236,7 +236,7 @@ def hessian_command(expr, wrt, at, vars_, latex, json_, plain, color):
     """
     from ..multivar import hessian, hessian_at
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "hessian")
     request = MultiRequest(wrt, at, vars_)
 
     def handle(text: str) -> None:
@@ -325,7 +325,7 @@ def jacobian_command(exprs, wrt, at, vars_, latex, json_, plain, color):
     """
     from ..multivar import jacobian, jacobian_at
 
-    out = Output.choose(json_, latex, plain, color)
+    out = Output.choose(json_, latex, plain, color, "jacobian")
     request = MultiRequest(wrt, at, vars_)
 
     def handle(text: str) -> None:

@@ -239,21 +239,30 @@ class _Engine:
         return known
 
     def run(self) -> Expr:
+        done, varies = self.done, self.varies
+        # Untraced, a part without the variable is 0 at once: no frame for it (most leaves).
+        constant_at_once = not self.tracing
         stack = [_Frame(self.top)]
         while stack:
             frame = stack[-1]
             if frame.rule is None and not self._start(frame):
                 stack.pop()
                 continue
-            needs = frame.needs
-            while frame.waiting < len(needs) and needs[frame.waiting] in self.done:
-                frame.waiting += 1
-            if frame.waiting < len(needs):
-                stack.append(_Frame(needs[frame.waiting]))
+            needs, waiting = frame.needs, frame.waiting
+            while waiting < len(needs):
+                need = needs[waiting]
+                if need not in done:
+                    if not (constant_at_once and not varies(need)):
+                        break
+                    done[need] = ZERO
+                waiting += 1
+            frame.waiting = waiting
+            if waiting < len(needs):
+                stack.append(_Frame(needs[waiting]))
                 continue
             if not self._resume(frame):
                 stack.pop()
-        return self.done[self.top]
+        return done[self.top]
 
     def _start(self, frame: _Frame) -> bool:
         """Begin a node's rule; False when the node needs nothing more (done or a leaf)."""

@@ -45,6 +45,7 @@ def run_program(body: Callable[[], object]) -> NoReturn:
         status = body()
         sys.exit(status if isinstance(status, int) else EXIT_OK)
     except KeyboardInterrupt:
+        say("\ncalc: interrupted")  # as click says it: after the ^C the terminal echoed
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         _silence_stdout()

@@ -101,7 +101,7 @@ def test_diff_view_exact_text():
                                            ("fish", "complete")])
 def test_shell_completion_scripts(shell, marker):
     env = dict(os.environ, _CALC_COMPLETE=f"{shell}_source")
-    result = subprocess.run([sys.executable, "-c", "from calc_cli.cli import main; main()"],
+    result = subprocess.run([sys.executable, "-m", "calc_cli"],
                             capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0
     assert marker in result.stdout and "_CALC_COMPLETE" in result.stdout
@@ -109,25 +109,27 @@ def test_shell_completion_scripts(shell, marker):
 
 def test_completion_offers_the_commands():
     env = dict(os.environ, _CALC_COMPLETE="bash_complete", COMP_WORDS="calc di", COMP_CWORD="1")
-    result = subprocess.run([sys.executable, "-c", "from calc_cli.cli import main; main()"],
+    result = subprocess.run([sys.executable, "-m", "calc_cli"],
                             capture_output=True, text=True, env=env, check=False)
     assert "diff" in result.stdout
 
 
-def test_ctrl_c_exits_130_without_a_traceback():
+@pytest.mark.parametrize("command, answer", [("diff", b"2*x\n"),  # the fast lane (quick.py)
+                                             ("parse", b"x^2\n")])  # under click
+def test_ctrl_c_exits_130_without_a_traceback(command, answer):
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "calc_cli", "diff", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "calc_cli", command, "-"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.write(b"x^2\n")
     proc.stdin.flush()
-    assert proc.stdout.readline() == b"2*x\n"  # it is running and waiting for more input
+    assert proc.stdout.readline() == answer  # it is running and waiting for more input
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
-    assert b"Traceback" not in err
+    assert err == b"\ncalc: interrupted\n"
 
 
 def _capture(show, *args, width=72):

@@ -1,8 +1,12 @@
 """The simplifier: any tree in, the textbook form out (``6*x*(x^2 + 1)^2``, ``-1/x^2``).
 
 ``simplify(e)`` makes two passes over the DAG, both iterative (children before parents,
-each distinct node once) and memoised per node within the call, so deep nesting cannot
-overflow the stack and a shared subtree is simplified once; whole results are cached.
+each distinct node once), so deep nesting cannot overflow the stack and a shared subtree is
+simplified once. What depends only on its operands is memoised for the life of the process:
+the canonical product, sum, power or function of given canonical operands, and the display
+of a canonical node; the derivative repeats much of its input, and a batch of expressions
+shares small parts (``x^2``, ``sin(x)``), so most of these are met again. Whole results are
+cached too.
 
 1. **canon** rewrites each node bottom-up into a canonical form made of the same node
    classes under stricter rules:
@@ -165,6 +169,11 @@ def _plus(a: Num, b: Num) -> Num:
     return _num(a.value + b.value, a.decimal or b.decimal)
 
 
+def _below(a: Num, b: Num) -> bool:
+    """a < b, compared in ints (denominators are positive): Fraction's comparison is Python code."""
+    return a.numerator * b.denominator < b.numerator * a.denominator
+
+
 def _split(term: Expr) -> tuple[Num, tuple[Expr, ...]]:
     """A canonical term as coefficient and factors: 3·x·y is (3, (x, y)); 5 is (5, ())."""
     kind = type(term)
@@ -197,6 +206,14 @@ def _coefficient(term: Expr) -> Num:
     if isinstance(term, Mul) and isinstance(term.terms[0], Num):
         return term.terms[0]
     return ONE
+
+
+def _all_negative(s: Add) -> bool:
+    """Whether every term of a canonical sum has a negative coefficient (-u - v)."""
+    for t in s.terms:
+        if _coefficient(t).numerator >= 0:
+            return False  # usually the first: a sum puts a positive term first when it has one
+    return True
 
 
 def _perfect_power_part(v: Fraction, q: int) -> tuple[int, Fraction]:
@@ -234,8 +251,11 @@ def _pi_multiple(u: Expr) -> Fraction | None:
     return None
 
 
-# constness of a node (no free variables), memoised for the life of the process
-_CONSTANT: dict[Expr, bool] = {}
+# Facts that depend on a node alone, memoised for the life of the process (nodes are
+# interned: a subtree met again, in this call or a later one, is the same key).
+_CONSTANT: dict[Expr, bool] = {}  # whether it has no variables
+_RANKS: dict[Expr, tuple[int, str]] = {}  # its place among the factors of a product
+_GRADES: dict[Expr, tuple | None] = {}  # its graded degrees as a term, None if not a monomial
 
 
 def _is_constant(node: Expr) -> bool:
@@ -246,11 +266,11 @@ def _is_constant(node: Expr) -> bool:
         if top in _CONSTANT:
             stack.pop()
             continue
-        pending = [a for a in top.args if a not in _CONSTANT]
-        if pending:
-            stack.extend(pending)
+        children = list(map(_CONSTANT.get, top.args))
+        if None in children:
+            stack.extend(a for a, known in zip(top.args, children) if known is None)
             continue
-        _CONSTANT[top] = not isinstance(top, Var) and all(_CONSTANT[a] for a in top.args)
+        _CONSTANT[top] = type(top) is not Var and all(children)
         stack.pop()
     return _CONSTANT[node]
 
@@ -288,13 +308,18 @@ def _factor_parts(n: Expr, args: list[Any], canon: _Canon) -> list[Any]:
     return args
 
 
-def _flatten(parts: list[Any]) -> list[Expr]:
+def _flatten(parts: list[Any]) -> list[Any]:
     """The canonical factors inside nested ``_Factors``, in order (iterative)."""
+    for item in parts:
+        if type(item) is _Factors:
+            break
+    else:
+        return parts  # nothing pending: the common case
     out: list[Expr] = []
     stack = [iter(parts)]
     while stack:
         for item in stack[-1]:
-            if isinstance(item, _Factors):
+            if type(item) is _Factors:
                 stack.append(iter(item.parts))
                 break
             out.append(item)
@@ -303,28 +328,35 @@ def _flatten(parts: list[Any]) -> list[Expr]:
     return out
 
 
+# The classes of the nodes that a parent may merge: products and sums (see _absorbed).
+_MERGEABLE = (Mul, Div, Neg, Add)
+
+
 def _absorbed(order: list[Expr]) -> tuple[set[Expr], set[Expr]]:
     """Nodes used exactly once whose parent merges them: products (Mul, Div, Neg) that are a
     factor of another product, and sums (u + v, -u, 2·u) that are a term of a sum.
     ``order`` is the expression's walk (children first)."""
     uses: dict[Expr, int] = {}
-    parent: dict[Expr, tuple[Expr, int]] = {}
+    parent: dict[Expr, Expr] = {}  # the first, which is the only one for a node used once
     for node in order:
-        if not node.args:
-            continue
-        for i, a in enumerate(node.args):
-            if a.args:  # a leaf is never merged into its parent
-                uses[a] = uses.get(a, 0) + 1
-                parent[a] = (node, i)
-    once = [n for n in reversed(order) if uses.get(n) == 1]  # parents before children
+        for a in node.args:
+            if type(a) in _MERGEABLE:
+                if a in uses:
+                    uses[a] += 1
+                else:
+                    uses[a] = 1
+                    parent[a] = node
+    # A node enters ``uses`` when its first parent is met, before that parent's own parent is:
+    # in reverse, parents come before children, as the chain test ``p in terms`` needs.
+    once = [n for n in reversed(uses) if uses[n] == 1]
     terms: set[Expr] = set()
     for n in once:
-        p, _ = parent[n]
-        if _sum_like(n) and (isinstance(p, Add) or p in terms):
+        p = parent[n]
+        if (type(p) is Add or p in terms) and _sum_like(n):
             terms.add(n)
     factors: set[Expr] = {
         n for n in once
-        if isinstance(n, (Mul, Div, Neg)) and n not in terms and _factor_position(*parent[n])
+        if type(n) is not Add and n not in terms and _factor_position(parent[n], n)
     }
     return factors, terms
 
@@ -345,14 +377,26 @@ def _term_parts(n: Expr, args: list[Any]) -> _Terms:
     return _Terms(ONE, args)
 
 
-def _factor_position(parent: Expr, index: int) -> bool:
-    """Whether a child at this place is multiplied in: a factor, a numerator, a negated."""
-    return isinstance(parent, (Mul, Neg)) or (isinstance(parent, Div) and index == 0)
+def _factor_position(parent: Expr, child: Expr) -> bool:
+    """Whether a child used once by parent is multiplied in: a factor, a numerator, a negated."""
+    kind = type(parent)
+    return kind is Mul or kind is Neg or (isinstance(parent, Div) and parent.left is child)
 
 
 # content keys of canonical nodes, and the shapes they number (see _Canon.key)
 _KEYS: dict[Expr, int] = {}
 _SHAPES: dict[tuple, int] = {}
+# The canonical product, sum, power and function of canonical operands, by operands. Each is
+# a function of its operands alone, so results are shared by every call: the derivative
+# repeats much of its input, and inputs share their small parts (x^2, sin(x), x + 1).
+# (The canonical form of a node is not shared: whether a parent absorbs a child depends on
+# the whole expression, and can change the order of factors.)
+_PRODUCTS: dict[tuple[Expr, ...], Expr] = {}
+_SUMS: dict[tuple[Expr, ...], Expr] = {}
+_POWERS: dict[tuple[Expr, Expr], Expr] = {}
+_FUNCTIONS: dict[tuple[str, tuple[Expr, ...]], Expr] = {}
+# the content key of the product of these factors (see _Canon.monomial_key)
+_MONOMIALS: dict[tuple[Expr, ...], int] = {}
 
 
 class _Canon:
@@ -380,7 +424,7 @@ class _Canon:
                 memo[node] = node if type(node) is not Num or not node.decimal \
                     else _num(node.value, True)
                 continue
-            args = [memo[a] for a in node.args]
+            args = list(map(memo.__getitem__, node.args))
             if node in terms:
                 memo[node] = _term_parts(node, args)
             elif node in factors:
@@ -412,6 +456,11 @@ class _Canon:
 
     def _flatten_terms(self, parts: list[Any]) -> list[Expr]:
         """The canonical terms inside nested ``_Terms``, signs applied (iterative)."""
+        for item in parts:
+            if type(item) is _Terms or type(item) is _Factors:
+                break
+        else:
+            return parts  # nothing pending: the common case
         out: list[Expr] = []
         stack = [(iter(parts), ONE)]
         while stack:
@@ -440,11 +489,10 @@ class _Canon:
             if top in keys:
                 stack.pop()
                 continue
-            pending = [a for a in top.args if a not in keys]
-            if pending:
-                stack.extend(pending)
+            children = list(map(keys.get, top.args))
+            if None in children:
+                stack.extend(a for a, known in zip(top.args, children) if known is None)
                 continue
-            children = [keys[a] for a in top.args]
             if isinstance(top, (Add, Mul)):
                 shape: tuple = (type(top), tuple(sorted(children)))
             else:
@@ -464,6 +512,14 @@ class _Canon:
     # -------------------------------------------------------------- sums
     def add(self, terms: Iterable[Expr]) -> Expr:
         """Collect like terms: a·m + b·m = (a + b)·m; numbers add; c·(u + v) = c·u + c·v."""
+        operands = tuple(terms)
+        known = _SUMS.get(operands)
+        if known is None:
+            known = _SUMS[operands] = self._sum(operands)
+        return known
+
+    def _sum(self, terms: tuple[Expr, ...]) -> Expr:
+        """``add`` on a first meeting with these terms."""
         # key of the monomial -> [coefficient, its factors, the term as it came (None once
         # its coefficient changed)]; the first of like terms keeps its place and spelling.
         collected: dict[int, list] = {}
@@ -476,7 +532,7 @@ class _Canon:
                         self._collect(collected, _times(c, c2), rest2, None)
                 else:
                     self._collect(collected, c, rest, u)
-        if self.key(UNDEFINED) in collected:
+        if _KEYS.get(UNDEFINED) in collected:  # (no key yet: no term has been 1/0)
             return UNDEFINED  # u + 1/0 is as undefined as 1/0
         terms = [term if term is not None else self.product(c, rest)
                  for c, rest, term in collected.values() if c.numerator != 0]
@@ -499,11 +555,17 @@ class _Canon:
         """The content key of the product of these canonical factors (1 for none), without
         building the product."""
         if len(factors) == 1:
-            return self.key(factors[0])
-        if not factors:
-            return self.key(ONE)
-        shape = (Mul, tuple(sorted([self.key(f) for f in factors])))
-        return self.shapes.setdefault(shape, len(self.shapes))
+            known = _KEYS.get(factors[0])
+            return known if known is not None else self.key(factors[0])
+        known = _MONOMIALS.get(factors)
+        if known is None:
+            if not factors:
+                known = self.key(ONE)
+            else:
+                shape = (Mul, tuple(sorted([self.key(f) for f in factors])))
+                known = self.shapes.setdefault(shape, len(self.shapes))
+            _MONOMIALS[factors] = known
+        return known
 
     def negated(self, s: Add) -> Expr:
         """-(t1 + … + tn) = -t1 - … - tn."""
@@ -543,7 +605,7 @@ class _Canon:
                 if isinstance(e, Num) and e.numerator < 0:
                     k = self.key(b)
                     if common is None or k in common:
-                        lowest = e if common is None or e.value < common[k][1].value else common[k][1]
+                        lowest = e if common is None or _below(e, common[k][1]) else common[k][1]
                         found[k] = (b, lowest)
             common = found
             if not common:
@@ -553,6 +615,14 @@ class _Canon:
     # -------------------------------------------------------------- products
     def mul(self, factors: Iterable[Expr]) -> Expr:
         """Numbers multiply, equal bases add exponents: c·x^a·x^b = c·x^(a+b)."""
+        operands = tuple(factors)
+        known = _PRODUCTS.get(operands)
+        if known is None:
+            known = _PRODUCTS[operands] = self._product(operands)
+        return known
+
+    def _product(self, factors: tuple[Expr, ...]) -> Expr:
+        """``mul`` on a first meeting with these factors."""
         coeff = ONE
         powers: dict[int, tuple[Expr, Expr]] = {}
         queue = deque(factors)
@@ -563,12 +633,12 @@ class _Canon:
                 coeff = cast(Num, f) if coeff is ONE else _times(coeff, cast(Num, f))
             elif kind is Mul:
                 queue.extendleft(reversed(f.terms))  # type: ignore[attr-defined]
-            elif kind is Add and all(_coefficient(t).numerator < 0 for t in f.args):
+            elif kind is Add and _all_negative(f):  # type: ignore[arg-type]
                 coeff = _times(coeff, MINUS_ONE)  # (-u - v)·w = -(u + v)·w
                 queue.appendleft(self.negated(f))  # type: ignore[arg-type]
             else:
                 self._merge(powers, f, queue)
-        zero = powers.get(self.key(ZERO))
+        zero = powers.get(_KEYS.get(ZERO))  # (no key yet: no factor has been 0)
         if zero is not None and _divides_by_zero(*zero):
             # u/0 is 1/0 and 0/0 stays 0/0: nothing else survives a division by zero
             return self.product(coeff if coeff is ZERO else ONE, [UNDEFINED])
@@ -663,7 +733,7 @@ class _Canon:
             for f in t.terms if isinstance(t, Mul) else (t,):
                 base, exp = _base_exp(f)
                 if isinstance(exp, Num) and self.key(base) == kb:
-                    common = exp if exp.value < common.value else common
+                    common = exp if _below(exp, common) else common
                     break
             else:
                 return None
@@ -690,6 +760,13 @@ class _Canon:
     # -------------------------------------------------------------- powers
     def pow(self, b: Expr, e: Expr) -> Expr:
         """b^e, with u^0 = 1 and u^1 = u, then the first power rule that applies."""
+        known = _POWERS.get((b, e))
+        if known is None:
+            known = _POWERS[b, e] = self._power(b, e)
+        return known
+
+    def _power(self, b: Expr, e: Expr) -> Expr:
+        """``pow`` on a first meeting with this base and exponent."""
         if isinstance(e, Num) and e.denominator == 1:
             if e.numerator == 0:
                 return ONE
@@ -768,7 +845,7 @@ class _Canon:
         """(-u - v)^n = (-1)^n·(u + v)^n for an integer n."""
         if not (isinstance(b, Add) and _is_integer(e)):
             return None
-        if not all(_coefficient(t).numerator < 0 for t in b.terms):
+        if not _all_negative(b):
             return None
         sign = MINUS_ONE if e.numerator % 2 else ONE
         return self.mul([sign, self.pow(self.negated(b), e)])
@@ -792,8 +869,16 @@ class _Canon:
         return None
 
     # -------------------------------------------------------------- functions
-    def func(self, name: str, args: list[Expr]) -> Expr:
+    def func(self, name: str, args: Sequence[Expr]) -> Expr:
         """A function of canonical arguments, folded where the value is exact and certain."""
+        key = (name, tuple(args))
+        known = _FUNCTIONS.get(key)
+        if known is None:
+            known = _FUNCTIONS[key] = self._function(name, args)
+        return known
+
+    def _function(self, name: str, args: Sequence[Expr]) -> Expr:
+        """``func`` on a first meeting with this function and arguments."""
         rule = _FUNCTION_RULES.get((name, len(args)))
         if rule is not None:
             result = rule(self, *args)
@@ -807,7 +892,7 @@ class _Canon:
             return _minus(u) if u.numerator < 0 else None
         if isinstance(u, Mul) and _coefficient(u).numerator < 0:
             return self.mul([MINUS_ONE, u])
-        if isinstance(u, Add) and all(_coefficient(t).numerator < 0 for t in u.terms):
+        if isinstance(u, Add) and _all_negative(u):
             return self.negated(u)
         return None
 
@@ -836,6 +921,14 @@ _OTHER_POWER_RULES = (_Canon._cube_root_power,)
 
 def _factor_rank(f: Expr) -> tuple[int, str]:
     """Constants first, then variables and their numeric powers by name, then the rest."""
+    rank = _RANKS.get(f)
+    if rank is None:
+        rank = _RANKS[f] = _rank(f)
+    return rank
+
+
+def _rank(f: Expr) -> tuple[int, str]:
+    """``_factor_rank`` on a first meeting with f."""
     constant = _CONSTANT.get(f)
     if constant is None:
         constant = _is_constant(f)
@@ -850,11 +943,20 @@ def _factor_rank(f: Expr) -> tuple[int, str]:
 def _order_terms(terms: list[Expr]) -> list[Expr]:
     """Polynomials by descending degree (then by variable name), others as they came;
     then the first positive term moves to the front: 1 - x, not -x + 1."""
-    degrees = [_monomial_degrees(t) for t in terms]
-    if None not in degrees:
-        graded = [_graded(d) for d in degrees]  # type: ignore[arg-type]
+    graded = []
+    for t in terms:
+        grade = _GRADES.get(t, False)
+        if grade is False:
+            degrees = _monomial_degrees(t)
+            grade = _GRADES[t] = None if degrees is None else _graded(degrees)
+        if grade is None:
+            break
+        graded.append(grade)
+    else:
         terms = [terms[i] for i in sorted(range(len(terms)), key=graded.__getitem__)]
     first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).numerator > 0), 0)
+    if first_positive == 0:
+        return terms
     return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
 
 
@@ -867,7 +969,7 @@ def _monomial_degrees(t: Expr) -> dict[str, int] | None:
         base, exp = _base_exp(f)
         if not (isinstance(base, Var) and _is_integer(exp) and exp.numerator > 0):
             return None
-        degrees[base.name] = int(exp.value)
+        degrees[base.name] = exp.numerator
     return degrees
 
 
@@ -1064,33 +1166,52 @@ _FUNCTION_RULES: dict[tuple[str, int], Callable[..., Expr | None]] = {
 
 
 # ------------------------------------------------------------------ pass 2: display form
+# The display of each canonical node whose own display was needed, shared by every call: it
+# depends on the node alone, and the derivative repeats much of its input.
+_SHOWN: dict[Expr, Expr] = {}
+
+
 def _display(c: Expr) -> Expr:
-    """The canonical form written as a textbook writes it (iterative, memoised)."""
-    order = c.walk()
-    needed = _needed(order)
-    shown: dict[Expr, Expr] = {}
-    for node in order:
-        if node in needed:
-            shown[node] = _show(node, shown) if node.args or type(node) is Num else node
+    """The canonical form written as a textbook writes it.
+
+    Iterative, children before parents as in ``Expr.walk``, but only through the nodes whose
+    own display is used (see ``_display_parts``), and not below a node already shown.
+    """
+    shown = _SHOWN
+    known = shown.get(c)
+    if known is not None:
+        return known
+    stack: list[Expr | None] = [c]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if node is None:  # the node under the marker has all its parts shown
+            node = pop()
+            shown[node] = _show(node, shown)  # type: ignore[arg-type]
+            continue
+        if node in shown:
+            continue
+        push(node)
+        push(None)
+        for part in _display_parts(node):
+            if part not in shown:
+                push(part)
     return shown[c]
 
 
-def _needed(order: list[Expr]) -> set[Expr]:
-    """The nodes whose own display is used: a power that is only a factor of products is
-    shown through its base and exponent (x^-2 goes below the bar), never as itself."""
-    needed = {order[-1]}
-    for node in reversed(order):  # parents first
-        if node not in needed:
-            continue
-        for f in node.terms if isinstance(node, Mul) else (node,) if isinstance(node, Pow) else ():
-            if isinstance(f, Pow):
-                needed.add(f.left)
-                needed.add(f.right)
+def _display_parts(node: Expr) -> Iterable[Expr]:
+    """The nodes whose display the display of node is made from. A power that is a factor of
+    a product is shown through its base and exponent (x^-2 goes below the bar), never as itself."""
+    kind = type(node)
+    if kind is Mul:
+        parts: list[Expr] = []
+        for f in node.terms:  # type: ignore[attr-defined]
+            if type(f) is Pow:
+                parts += f.args
             else:
-                needed.add(f)
-        if not isinstance(node, (Mul, Pow)):
-            needed.update(node.args)
-    return needed
+                parts.append(f)
+        return parts
+    return node.args
 
 
 def _show(node: Expr, shown: dict[Expr, Expr]) -> Expr:
@@ -1127,7 +1248,10 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
     above: list[Expr] = []
     below: list[Expr] = []
     for f in factors:
-        base, exp = _base_exp(f)
+        if type(f) is not Pow:
+            above.append(shown[f])  # f^1
+            continue
+        base, exp = f.left, f.right  # type: ignore[attr-defined]
         if isinstance(exp, Num) and exp.numerator < 0:
             below.append(_show_power(base, _minus(exp), shown))
         elif base is not E and _coefficient(exp).numerator < 0 and _positive(base):

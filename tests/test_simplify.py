@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 from fractions import Fraction
 
 import mpmath
@@ -242,6 +244,40 @@ def test_the_passes_make_simplify():
     for text in ("x/(x^2 + 1)", "(x^3*sin(x) + x^5)/x^4", "-(x + 1)"):
         e = parse(text)
         assert display(canonical(e)) is simplify(e)
+
+
+# Parts met in different places: a quotient that its parent product absorbs in one expression
+# and that is kept whole in the next, where it is also a term (the orders of factors differ:
+# cos(x)*tan(x)*sin(x)^2/y, cos(x)*sin(x)^2*tan(x)/y), repeated sums and powers.
+IN_CONTEXT = [
+    "cos(x)*(abs(sin(x))*abs(sin(x))/y)*tan(x)",
+    "cos(x)*(abs(sin(x))*abs(sin(x))/y)*tan(x) + abs(sin(x))*abs(sin(x))/y",
+    "abs(sin(x))*abs(sin(x))/y", "(abs(sin(x))*abs(sin(x))/y)*((abs(sin(x))*abs(sin(x))/y) + 1)",
+    "(x^3*sin(x) + x^5)/x^4", "x^4/(x^3*sin(x) + x^5)", "-(x + 1)*(x + 1)^2", "x^2/abs(x)",
+]
+_SIMPLIFY_EACH = """
+import sys
+from calc_cli.diff import differentiate
+from calc_cli.parse import parse
+from calc_cli.render.plain import plain
+from calc_cli.simplify import simplify
+for text in sys.stdin.read().splitlines():
+    s = simplify(parse(text))
+    print(plain(s), plain(simplify(differentiate(s, "x"))), sep=" | ")
+"""
+
+
+def test_results_do_not_depend_on_what_came_before():
+    """The simplifier's memos are shared by every call: in fresh processes, the same inputs in
+    opposite orders simplify alike (and so do their derivatives)."""
+    texts = [raw for raw, _ in TABLE] + [text for text, _ in DERIVATIVES] + IN_CONTEXT
+
+    def simplified(lines: list[str]) -> list[str]:
+        run = subprocess.run([sys.executable, "-c", _SIMPLIFY_EACH], input="\n".join(lines),
+                             capture_output=True, text=True, check=True)
+        return run.stdout.splitlines()
+
+    assert simplified(texts) == simplified(texts[::-1])[::-1]
 
 
 def test_exp_is_kept_as_exp():

@@ -15,8 +15,10 @@ number or a leading factor).
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
-from typing import ClassVar, Union
+from itertools import count
+from typing import Callable, ClassVar, Union
 
 Rational = Union[int, Fraction]
 
@@ -38,7 +40,7 @@ class Expr:
     """Base of all nodes. Subclasses define ``_set`` (their fields) and set ``args``."""
 
     # ``args`` is stored, not computed: walks over large DAGs read it for every node.
-    __slots__ = ("__weakref__", "args")
+    __slots__ = ("__weakref__", "_serial", "args")
     _table: ClassVar[dict]  # every concrete class has its own: see _intern
     args: tuple["Expr", ...]
 
@@ -111,7 +113,65 @@ class Expr:
         raise TypeError("expression nodes are not picklable")
 
 
-_FREE_VARS: dict[Expr, frozenset[str]] = {}
+# ------------------------------------------------------------------ memory
+# Every node stays in its class's table, and memos keyed by nodes (here and in simplify.py)
+# keep theirs, so a long batch (a million lines of `calc diff -`) would keep every node it
+# ever built. ``shell.run_each`` therefore calls ``forget`` between inputs once
+# ``node_count()`` passes ``shell.MAX_LIVE_NODES``: every registered memo is emptied (they are
+# pure caches), then every node that nothing else uses leaves its table. A node still used
+# (by a constant, a parent, a variable) stays, so identity, which equality relies on, is kept.
+_MEMOS: list[Callable[[], object]] = []
+_SERIALS = count()  # creation order: a parent is always made after its children
+
+
+def memo(table: dict) -> dict:
+    """Register a module-level memo (a dict keyed by nodes) with ``forget``; returns it."""
+    _MEMOS.append(table.clear)
+    return table
+
+
+def memo_clear(clear: Callable[[], object]) -> None:
+    """Register another cache's clear function with ``forget`` (an lru_cache's cache_clear)."""
+    _MEMOS.append(clear)
+
+
+def node_count() -> int:
+    """How many nodes the tables hold."""
+    return len(_NUMBERS) + sum(len(cls._table) for cls in _INTERNED)
+
+
+def forget() -> None:
+    """Empty every registered memo, then drop from the tables the nodes nothing else uses."""
+    for clear in _MEMOS:
+        clear()
+    refcount = getattr(sys, "getrefcount", None)
+    if refcount is None:
+        return  # not CPython: without reference counts, keep every node
+    # A node that only its table holds: its count, taken in the loop below, is what garbage
+    # counts on this interpreter (the loop's own references vary between Python versions).
+    sentinel: Expr | None = Var("\0unused")  # no input can name it: the lexer has no \0
+    nodes = [node for table in [_NUMBERS, *(cls._table for cls in _INTERNED)]
+             for node in table.values()]
+    sentinel = None
+    nodes.sort(key=_serial, reverse=True)  # parents before their children; the sentinel first
+    garbage = None
+    for i in range(len(nodes)):
+        node = nodes[i]
+        nodes[i] = None
+        held = refcount(node)
+        if garbage is None:
+            garbage = held
+        if held == garbage:  # nothing but its table: drop it, and with it one use of each child
+            table = _NUMBERS if type(node) is Num else type(node)._table
+            del table[node._key()]
+    node = None
+
+
+def _serial(node: Expr) -> int:
+    return node._serial
+
+
+_FREE_VARS: dict[Expr, frozenset[str]] = memo({})
 
 
 def _intern(cls, key, *fields):
@@ -124,6 +184,7 @@ def _intern(cls, key, *fields):
     if node is None:
         node = object.__new__(cls)
         node._set(*fields)
+        object.__setattr__(node, "_serial", next(_SERIALS))
         cls._table[key] = node
     return node
 
@@ -160,8 +221,12 @@ class Num(Expr):
         if node is None:
             node = object.__new__(cls)
             node._set(value if type(value) is Fraction else Fraction(key[0], key[1]), decimal)
+            object.__setattr__(node, "_serial", next(_SERIALS))
             _NUMBERS[key] = node
         return node
+
+    def _key(self) -> tuple[int, int, bool]:
+        return (self.numerator, self.denominator, self.decimal)
 
     def _set(self, value, decimal):
         object.__setattr__(self, "value", value)
@@ -186,6 +251,9 @@ class Var(Expr):
         node = cls._table.get(name)
         return node if node is not None else _intern(cls, name, name)
 
+    def _key(self) -> str:
+        return self.name
+
     def _set(self, name):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "args", ())
@@ -203,6 +271,9 @@ class Const(Expr):
             raise ValueError(f"unknown constant {name!r}")
         return _intern(cls, name, name)
 
+    def _key(self) -> str:
+        return self.name
+
     def _set(self, name):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "args", ())
@@ -219,6 +290,9 @@ class _Nary(Expr):
         if len(terms) < 2:
             raise ValueError(f"{cls.__name__} needs at least two operands")
         return _intern(cls, terms, terms)
+
+    def _key(self) -> tuple[Expr, ...]:
+        return self.terms
 
     def _set(self, terms):
         object.__setattr__(self, "terms", terms)
@@ -250,6 +324,9 @@ class _Binary(Expr):
     def __new__(cls, left: Expr, right: Expr):
         node = cls._table.get((left, right))
         return node if node is not None else _intern(cls, (left, right), left, right)
+
+    def _key(self) -> tuple[Expr, Expr]:
+        return (self.left, self.right)
 
     def _set(self, left, right):
         object.__setattr__(self, "left", left)
@@ -293,6 +370,9 @@ class Neg(Expr):
         node = cls._table.get(arg)
         return node if node is not None else _intern(cls, arg, arg)
 
+    def _key(self) -> Expr:
+        return self.arg
+
     def _set(self, arg):
         object.__setattr__(self, "arg", arg)
         object.__setattr__(self, "args", (arg,))
@@ -313,6 +393,9 @@ class Func(Expr):
         key = (name, fargs)
         node = cls._table.get(key)
         return node if node is not None else _intern(cls, key, name, fargs)
+
+    def _key(self) -> tuple[str, tuple[Expr, ...]]:
+        return (self.name, self.fargs)
 
     def _set(self, name, fargs):
         object.__setattr__(self, "name", name)
@@ -336,6 +419,8 @@ Expr.__delattr__ = _frozen  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------- builders
+_INTERNED = (Var, Const, Add, Mul, Div, Pow, Neg, Func)  # the classes with a _table
+
 ZERO = Num(0)
 ONE = Num(1)
 TWO = Num(2)

@@ -14,6 +14,7 @@ import sys
 from typing import Callable, Iterable, Iterator, NoReturn, Optional
 
 from .errors import EXIT_OK, EXIT_USAGE, CalcError, ParseError, UsageError
+from .expr import forget, node_count
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3  # a bug in calc itself; tests and fuzzing assert it never happens
@@ -143,6 +144,12 @@ def inputs(expr: str, stdin: Optional[Iterable[str]] = None) -> Iterator[str]:
             yield line
 
 
+# Nodes kept across a batch's inputs (by the tables and memos of expr.py and simplify.py)
+# before expr.forget drops those no longer used: about 40 MB. A memo speeds up later inputs that share parts with
+# earlier ones (x^2, sin(x)); emptied, it fills again within a few lines.
+MAX_LIVE_NODES = 100_000
+
+
 def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
     batch = expr == "-"
     meter = out.meter = BatchMeter(out) if batch and progress_wanted(out.mode) else None
@@ -156,6 +163,8 @@ def run_each(out: Output, expr: str, handle: Callable[[str], None]) -> None:
                     out.line("")
             except RecursionError:
                 out.fail(text, UsageError("expression nested too deeply"))
+            if node_count() > MAX_LIVE_NODES:
+                forget()  # a long batch: bound the memory that memos and tables keep
             if meter is not None:
                 meter.tick()
     except BrokenPipeError:

@@ -83,6 +83,8 @@ from .expr import (
     add,
     div,
     func,
+    memo,
+    memo_clear,
     mul,
     neg,
     power,
@@ -106,6 +108,9 @@ SURD_BITS = 256
 def simplify(e: Expr) -> Expr:
     """``e`` in simplest textbook form, with the same value wherever ``e`` is defined."""
     return _display(_Canon().run(e))
+
+
+memo_clear(simplify.cache_clear)
 
 
 def canonical(e: Expr) -> Expr:
@@ -251,11 +256,12 @@ def _pi_multiple(u: Expr) -> Fraction | None:
     return None
 
 
-# Facts that depend on a node alone, memoised for the life of the process (nodes are
-# interned: a subtree met again, in this call or a later one, is the same key).
-_CONSTANT: dict[Expr, bool] = {}  # whether it has no variables
-_RANKS: dict[Expr, tuple[int, str]] = {}  # its place among the factors of a product
-_GRADES: dict[Expr, tuple | None] = {}  # its graded degrees as a term, None if not a monomial
+# Facts that depend on a node alone, memoised across calls (nodes are interned: a subtree met
+# again, in this call or a later one, is the same key) until expr.forget empties every
+# memo of the process, which a long batch does now and then to bound its memory.
+_CONSTANT: dict[Expr, bool] = memo({})  # whether it has no variables
+_RANKS: dict[Expr, tuple[int, str]] = memo({})  # its place among the factors of a product
+_GRADES: dict[Expr, tuple | None] = memo({})  # its graded degrees as a term, None if not a monomial
 
 
 def _is_constant(node: Expr) -> bool:
@@ -384,19 +390,19 @@ def _factor_position(parent: Expr, child: Expr) -> bool:
 
 
 # content keys of canonical nodes, and the shapes they number (see _Canon.key)
-_KEYS: dict[Expr, int] = {}
-_SHAPES: dict[tuple, int] = {}
+_KEYS: dict[Expr, int] = memo({})
+_SHAPES: dict[tuple, int] = memo({})
 # The canonical product, sum, power and function of canonical operands, by operands. Each is
 # a function of its operands alone, so results are shared by every call: the derivative
 # repeats much of its input, and inputs share their small parts (x^2, sin(x), x + 1).
 # (The canonical form of a node is not shared: whether a parent absorbs a child depends on
 # the whole expression, and can change the order of factors.)
-_PRODUCTS: dict[tuple[Expr, ...], Expr] = {}
-_SUMS: dict[tuple[Expr, ...], Expr] = {}
-_POWERS: dict[tuple[Expr, Expr], Expr] = {}
-_FUNCTIONS: dict[tuple[str, tuple[Expr, ...]], Expr] = {}
+_PRODUCTS: dict[tuple[Expr, ...], Expr] = memo({})
+_SUMS: dict[tuple[Expr, ...], Expr] = memo({})
+_POWERS: dict[tuple[Expr, Expr], Expr] = memo({})
+_FUNCTIONS: dict[tuple[str, tuple[Expr, ...]], Expr] = memo({})
 # the content key of the product of these factors (see _Canon.monomial_key)
-_MONOMIALS: dict[tuple[Expr, ...], int] = {}
+_MONOMIALS: dict[tuple[Expr, ...], int] = memo({})
 
 
 class _Canon:
@@ -1168,7 +1174,7 @@ _FUNCTION_RULES: dict[tuple[str, int], Callable[..., Expr | None]] = {
 # ------------------------------------------------------------------ pass 2: display form
 # The display of each canonical node whose own display was needed, shared by every call: it
 # depends on the node alone, and the derivative repeats much of its input.
-_SHOWN: dict[Expr, Expr] = {}
+_SHOWN: dict[Expr, Expr] = memo({})
 
 
 def _display(c: Expr) -> Expr:

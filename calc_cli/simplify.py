@@ -2,7 +2,8 @@
 
 ``simplify(e)`` makes two passes over the DAG, both iterative (children before parents,
 each distinct node once), so deep nesting cannot overflow the stack and a shared subtree is
-simplified once. What depends only on its operands is memoised for the life of the process:
+simplified once. What depends only on its operands is memoised across calls (until
+``expr.forget`` empties every memo, which a long batch does now and then):
 the canonical product, sum, power or function of given canonical operands, and the display
 of a canonical node; the derivative repeats much of its input, and a batch of expressions
 shares small parts (``x^2``, ``sin(x)``), so most of these are met again. Whole results are

@@ -7,12 +7,22 @@ of the rule's name, with lark's conventions (anonymous tokens dropped, ``?rule``
 single child on, lark's helper rules spliced into their parent). It replaces importing lark
 at run time, which cost a command more than half of its start-up; tests/test_lalr.py checks
 that both give the same results on thousands of inputs.
+
+Speed matters here (a batch parses thousands of lines), so the code avoids repeated work:
+characters that can only start a one-character token (operators, brackets, white space)
+are read without the regular expression (``tables.QUICK``, found by generate.py); the
+post-lexer is a hook of the lexer rather than another generator; the per-token step is
+written inside ``Parser.parse`` rather than called; runs of one-symbol reductions (number,
+then atom -> power -> unary -> product) are worked out once and remembered (``_run``); each
+rule builds its value in the cheapest way its shape allows (``_Rule``); and tokens store
+five fields, deriving lark's other three.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator, Optional
+from itertools import chain
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 
 def _load_tables():
@@ -37,25 +47,42 @@ tables = _load_tables()
 _PATTERN = re.compile(tables.PATTERN)
 _IGNORE = frozenset(tables.IGNORE)
 _TERMINALS = frozenset(_PATTERN.groupindex) - _IGNORE
+_QUICK = tables.QUICK
 
 
 class Token(str):
-    """A token's text, with its type and where it came from (lark's field names)."""
+    """A token's text, with its type and where it came from (lark's field names).
 
-    __slots__ = ("type", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+    ``end_line`` and ``end_column`` are derived rather than stored: no token of this grammar
+    spans lines (only ignored white space does), and the column advances as the position
+    does. ``end_pos`` is stored, because a post-lexer may give a token a value of another
+    length than its source (``α`` is read as ``alpha``).
+    """
+
+    __slots__ = ("type", "start_pos", "line", "column", "end_pos")
+    type: str
+    start_pos: int
+    line: int
+    column: int
+    end_pos: int
 
     def __new__(cls, type_: str, value: str, start_pos: int = 0, line: int = 1,
-                column: int = 1, end_line: int = 1, end_column: int = 1,
-                end_pos: int = 0) -> "Token":
-        self = super().__new__(cls, value)
+                column: int = 1, end_pos: Optional[int] = None) -> "Token":
+        self = str.__new__(cls, value)
         self.type = type_
         self.start_pos = start_pos
         self.line = line
         self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.end_pos = end_pos
+        self.end_pos = start_pos + len(value) if end_pos is None else end_pos
         return self
+
+    @property
+    def end_line(self) -> int:
+        return self.line
+
+    @property
+    def end_column(self) -> int:
+        return self.column + self.end_pos - self.start_pos
 
     def __repr__(self) -> str:
         return f"Token({self.type!r}, {str(self)!r})"
@@ -84,24 +111,45 @@ class UnexpectedToken(UnexpectedInput):
         self.column = token.column
 
 
-def lex(text: str) -> Iterator[Token]:
-    """The tokens of ``text``, skipping the ignored ones (white space)."""
-    match = _PATTERN.match
+PostLexer = Mapping[str, Callable[[Token], Iterable[Token]]]
+
+
+def lex(text: str, postlex: Optional[PostLexer] = None) -> Iterator[Token]:
+    """The tokens of ``text``, skipping the ignored ones (white space).
+
+    ``postlex`` maps a token type to what replaces each token of that type (calc's name
+    splitter turns a NAME into FUNC, CONST and NAME tokens): lark's post-lexer, called as
+    each token is reached, so that notes and errors come in the same order as with lark.
+    """
+    match, quick, new_str = _PATTERN.match, _QUICK, str.__new__
+    postlex = postlex or {}
     pos, line, line_start, end = 0, 1, 0, len(text)
     while pos < end:
-        found = match(text, pos)
-        if found is None:
-            raise UnexpectedCharacters(pos, line, pos - line_start + 1)
-        kind, value = found.lastgroup, found.group()
-        stop = pos + len(value)
+        kind = quick.get(text[pos])
+        if kind is not None:  # an operator, a bracket or white space: one character
+            value = text[pos]
+            stop = pos + 1
+        else:
+            found = match(text, pos)
+            if found is None:
+                raise UnexpectedCharacters(pos, line, pos - line_start + 1)
+            kind, value, stop = found.lastgroup, found.group(), found.end()
         if kind in _IGNORE:
             newlines = value.count("\n")
             if newlines:
                 line += newlines
                 line_start = pos + value.rindex("\n") + 1
         else:
-            yield Token(kind, value, pos, line, pos - line_start + 1, line,
-                        stop - line_start + 1, stop)
+            token = new_str(Token, value)  # what Token(...) does, without calling a class
+            token.type = kind
+            token.start_pos = pos
+            token.line = line
+            token.column = pos - line_start + 1
+            token.end_pos = stop
+            if kind in postlex:
+                yield from postlex[kind](token)
+            else:
+                yield token
         pos = stop
 
 
@@ -110,58 +158,114 @@ class Parser:
 
     def __init__(self, builder: Any) -> None:
         self.rules = [_Rule(row, builder) for row in tables.RULES]
+        self.runs: dict[tuple[int, int, str], _Run] = {}  # (below, top, lookahead): see _run
 
     def parse(self, tokens: Iterable[Token]) -> Any:
-        """Run the automaton; each reduction calls ``builder.<rule>(children)``."""
-        actions, rules = tables.ACTIONS, self.rules
-        states = [0]
+        """Run the automaton; each reduction calls ``builder.<rule>(children)``.
+
+        For each token (and then lark's end marker): reduce while the tables say so, then
+        shift the token, or accept at the end. The stacks keep ``len(states) ==
+        len(values) + 1`` (state 0 has no value), and ``state`` is the top of ``states``.
+        """
+        actions, rules, runs, accept = tables.ACTIONS, self.rules, self.runs, tables.END_STATE
+        state = 0
+        states = [state]
         values: list[Any] = []
-        token = None
-        for token in tokens:
-            _feed(token, states, values, actions, rules)
-        # lark's end marker borrows the last token's position
-        end = (Token("$END", "", token.start_pos, token.line, token.column, token.end_line,
-                     token.end_column, token.end_pos)
-               if token is not None else Token("$END", ""))
-        return _feed(end, states, values, actions, rules)
-
-
-def _feed(token: Token, states: list[int], values: list[Any], actions, rules) -> Any:
-    """Reduce as the tables say, then shift ``token`` (or accept, at the end)."""
-    kind = token.type
-    while True:
-        row = actions[states[-1]]
-        action = row.get(kind)
-        if action is None:
-            raise UnexpectedToken(token, {s for s in row if s.isupper()})
-        if action >= 0:
-            states.append(action)
+        last = None  # the last token shifted: the end marker borrows its position
+        for token in chain(tokens, (_END,)):
+            kind = token.type
+            action = actions[state].get(kind)
+            while action is not None and action < 0:
+                rule = rules[~action]
+                if rule.size == 1:  # most reductions: see _run
+                    key = (states[-2], state, kind)
+                    state, builds, action = runs.get(key) or self._run(*key)
+                    states[-1] = state
+                    for build in builds:
+                        values[-1] = build([values[-1]])
+                    continue
+                first = len(values) - rule.size
+                value = rule.build(values[first:])
+                del values[first:]
+                del states[first + 1:]
+                state = actions[states[-1]][rule.origin]
+                states.append(state)
+                values.append(value)
+                action = actions[state].get(kind)
+            if action is None:
+                if token is _END:
+                    if state == accept:  # the start rule was reduced
+                        return values[-1]
+                    token = _end_marker(last)
+                raise _unexpected(token, state)
+            state = action
+            states.append(state)
             values.append(token)
-            return None
-        rule = rules[~action]
-        if rule.unit:  # most reductions (atom -> power -> unary -> product -> sum) pass a value on
-            goto = states[-1] = actions[states[-2]][rule.origin]
-            value = values[-1]
-        else:
-            size = rule.size
-            if size:
-                children = values[-size:]
-                del states[-size:]
-                del values[-size:]
-            else:
-                children = []
-            value = rule.reduce(children)
-            goto = actions[states[-1]][rule.origin]
-            states.append(goto)
-            values.append(value)
-        if kind == "$END" and goto == tables.END_STATE:
-            return value
+            last = token
+        raise AssertionError("unreachable: LALR tables never shift the end marker")
+
+    def _run(self, below: int, top: int, kind: str) -> _Run:
+        """The run of one-symbol reductions that ``kind`` calls for, worked out once.
+
+        Most reductions pop one symbol and push one: ``number`` makes a number of its
+        token, then a chain of unit rules (atom -> power -> unary -> product) passes it on.
+        They replace the top state by a goto from the state below it, which stays, and the
+        top value by what the rules' builds make of it; so a run of them depends only on
+        those two states and the lookahead, and is remembered for that triple as ``(the
+        top state after the run, the rules' builds in order, the action that follows)``.
+        A unit rule has no build: it makes nothing new.
+        """
+        actions, rules = tables.ACTIONS, self.rules
+        state = top
+        builds = []
+        while True:
+            action = actions[state].get(kind)
+            if action is None or action >= 0 or rules[~action].size != 1:
+                break
+            rule = rules[~action]
+            if not rule.unit:
+                builds.append(rule.build)
+            state = actions[below][rule.origin]
+        run = self.runs[below, top, kind] = (state, tuple(builds), action)
+        return run
+
+
+# (top state, builds, next action): see Parser._run. A plain tuple, which the loop unpacks;
+# a NamedTuple class would cost a tenth of a millisecond of start-up.
+_Run = tuple
+
+
+# The end of the input in Parser.parse's loop; an error there reports _end_marker instead.
+_END = Token("$END", "")
+
+
+def _end_marker(last: Optional[Token]) -> Token:
+    """lark's end marker, which borrows the last token's position."""
+    if last is None:
+        return Token("$END", "")
+    return Token("$END", "", last.start_pos, last.line, last.column, last.end_pos)
+
+
+def _unexpected(token: Token, state: int) -> UnexpectedToken:
+    return UnexpectedToken(token, {s for s in tables.ACTIONS[state] if s.isupper()})
+
+
+def _is_unit(row: tuple) -> bool:
+    """A ``?rule`` with one child, which it passes on unchanged."""
+    _, _, expand1, keep = row
+    return expand1 and keep == ("keep",)
 
 
 class _Rule:
-    """One grammar rule: how many symbols it pops and what its builder method receives."""
+    """One grammar rule: how many symbols it pops and how its value is made of them.
 
-    __slots__ = ("origin", "size", "keep", "expand1", "callback", "plain", "unit")
+    ``build(children)`` makes the value, in the cheapest way the rule's shape allows:
+    the builder's method itself when it sees every child as it is (most rules), ``list``
+    for lark's helper rules (their children are spliced into the parent later), and the
+    methods below for the rest.
+    """
+
+    __slots__ = ("origin", "size", "keep", "expand1", "callback", "unit", "build", "index")
 
     def __init__(self, row: tuple, builder: Any) -> None:
         origin, name, expand1, keep = row
@@ -169,33 +273,61 @@ class _Rule:
         self.size = len(keep)
         self.keep = keep
         self.expand1 = expand1
-        self.plain = all(k == "keep" for k in keep)
-        self.unit = expand1 and keep == ("keep",)
-        # lark's helper rules (for `*` and `?`) have no method: their children are spliced.
-        self.callback = getattr(builder, name, None) if not name.startswith("_") else None
-        if self.callback is None and not name.startswith("_") and not expand1:
+        self.unit = _is_unit(row)
+        helper = name.startswith("_")
+        self.callback = None if helper else getattr(builder, name, None)
+        if self.callback is None and not helper and not expand1:
             raise TypeError(f"{type(builder).__name__} has no method for rule {name!r}")
+        self.index = keep.index("keep") if "keep" in keep else 0
+        self.build = self._choose_build()
 
-    def reduce(self, children: list) -> Any:
-        if not self.plain:
-            children = self._filter(children)
-        if self.expand1 and len(children) == 1:
-            return children[0]
-        if self.callback is None:
-            return children
-        return self.callback(children)
+    def _choose_build(self) -> Callable[[list], Any]:
+        keep, callback = self.keep, self.callback
+        if self.expand1 and keep.count("keep") == 1 and "splice" not in keep:
+            return self._pass_on
+        if all(k == "keep" for k in keep) and not self.expand1:
+            return callback or list
+        if keep == ("keep", "splice") and callback is not None:
+            return self._prepend
+        if keep[:1] == ("splice",) and set(keep[1:]) == {"keep"} and callback is None:
+            return self._extend
+        return self._reduce
 
-    def _filter(self, children: list) -> list:
+    def _pass_on(self, children: list) -> Any:
+        """A ``?rule`` left with one child, such as ``"(" sum ")"``: the child itself."""
+        return children[self.index]
+
+    def _prepend(self, children: list) -> Any:
+        """``sum: product (PLUS product)*``: the first child, then the helper rule's list."""
+        first, rest = children
+        if self.expand1 and not rest:
+            return first
+        return self.callback([first, *rest])  # type: ignore[misc]  # chosen only with one
+
+    def _extend(self, children: list) -> list:
+        """A helper rule's list, then more children (a + b + c …): the list, grown in place.
+
+        Copying it instead would make a long sum cost O(n²).
+        """
+        kept = children[0]
+        kept += children[1:]
+        return kept
+
+    def _reduce(self, children: list) -> Any:
+        """Any other shape: drop anonymous tokens, splice helper lists, then build."""
         kept: Optional[list] = None
         for what, child in zip(self.keep, children):
             if what == "drop":
                 continue
             if kept is None:
-                # A helper rule's list comes first in a left-recursive chain (a + b + c …):
-                # extend it in place instead of copying it, or a long sum costs O(n²).
+                # A helper rule's list first: extend it in place, as in _extend.
                 kept = child if what == "splice" else [child]
             elif what == "keep":
                 kept.append(child)
             else:
                 kept.extend(child)
-        return kept if kept is not None else []
+        if kept is None:
+            kept = []
+        if self.expand1 and len(kept) == 1:
+            return kept[0]
+        return kept if self.callback is None else self.callback(kept)

@@ -81,7 +81,7 @@ class Parsed:
 class _Context:
     """What the post-lexer and the builder need to know about the input being parsed."""
 
-    __slots__ = ("text", "variables", "functions", "notes", "implicit")
+    __slots__ = ("text", "variables", "functions", "notes", "implicit", "words")
 
     def __init__(self, text: str = "", variables: frozenset[str] = frozenset(),
                  functions: frozenset[str] = frozenset()) -> None:
@@ -90,6 +90,23 @@ class _Context:
         self.functions = functions
         self.notes: list[str] = []
         self.implicit: list[Expr] = []
+        self.words = _known_words(variables, functions)
+
+
+# (variables, functions) -> {whole word: (token type, spelling)}, as NameSplitter.classify
+# finds them: a batch parses every line with the same declarations, and the same few words.
+_KNOWN_WORDS: dict[tuple[frozenset[str], frozenset[str]], dict[str, tuple[str, str]]] = {}
+
+
+def _known_words(variables: frozenset[str],
+                 functions: frozenset[str]) -> dict[str, tuple[str, str]]:
+    key = (variables, functions)
+    words = _KNOWN_WORDS.get(key)
+    if words is None:
+        if len(_KNOWN_WORDS) >= 8:  # a program parsing with ever new declarations
+            _KNOWN_WORDS.clear()
+        words = _KNOWN_WORDS[key] = {}
+    return words
 
 
 _ctx = _Context()
@@ -124,9 +141,10 @@ class _TextParser:
 
     def __init__(self) -> None:
         self.automaton = Parser(Build())
+        self.postlex = {"NAME": NameSplitter().classify}
 
     def parse(self, text: str) -> Expr:
-        return self.automaton.parse(NameSplitter().process(lex(text)))
+        return self.automaton.parse(lex(text, self.postlex))
 
 
 _PARSER: Optional[_TextParser] = None
@@ -140,7 +158,11 @@ def _parser() -> _TextParser:
 
 
 class NameSplitter:
-    """Post-lexer: turns each NAME token into FUNC, CONST and NAME tokens."""
+    """Post-lexer: turns each NAME token into FUNC, CONST and NAME tokens.
+
+    calc's parser calls ``classify`` from the lexer (``lalr.lex``'s hook); ``process`` is
+    lark's post-lexer interface, which the tests use to run lark with the same splitting.
+    """
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         for tok in stream:
@@ -149,43 +171,53 @@ class NameSplitter:
             else:
                 yield tok
 
-    def classify(self, tok: Token) -> Iterator[Token]:
+    def classify(self, tok: Token) -> list[Token]:
+        """The tokens that the NAME token ``tok`` stands for."""
         text = str(tok)
-        whole = _word_type(text)
-        if whole is not None:
-            yield _token(whole, _canonical(text, whole), tok, 0, len(text))
-            return
+        known = _ctx.words.get(text)
+        if known is None:
+            whole = _word_type(text)
+            if whole is not None:  # remembered: the words that stay whole are few
+                known = _ctx.words[text] = (whole, _canonical(text, whole))
+        if known is not None:
+            kind, canonical = known
+            if canonical == text:  # the usual case (x, sin): the lexer's token, retyped
+                tok.type = kind
+                return [tok]
+            return [_token(kind, canonical, tok, 0, len(text))]
         suffixed = _SUFFIXED.match(text)
         if suffixed:
-            yield from self._suffixed(tok, suffixed.group(1), suffixed.group(2))
-            return
+            return self._suffixed(tok, suffixed.group(1), suffixed.group(2))
         pieces = _split_letters(text)
         _ctx.notes.append(f"'{text}' was read as {'·'.join(p for p, _ in pieces)}"
                           f" (name it with --vars {text} to make it one variable)")
+        tokens = []
         offset = 0
         for piece, kind in pieces:
-            yield _token(kind, _canonical(piece, kind), tok, offset, len(piece))
+            tokens.append(_token(kind, _canonical(piece, kind), tok, offset, len(piece)))
             offset += len(piece)
+        return tokens
 
-    def _suffixed(self, tok: Token, letters: str, rest: str) -> Iterator[Token]:
+    def _suffixed(self, tok: Token, letters: str, rest: str) -> list[Token]:
         """``x1``, ``w_2``, ``theta_0`` are variables; ``sin2x`` is ``sin 2 x``."""
         kind = _word_type(letters)
         if kind == "FUNC" and rest.isdigit():
-            yield _token("FUNC", _canonical(letters, kind), tok, 0, len(letters))
-            yield _token("NUMBER", rest, tok, len(letters), len(rest))
-            return
+            return [_token("FUNC", _canonical(letters, kind), tok, 0, len(letters)),
+                    _token("NUMBER", rest, tok, len(letters), len(rest))]
         if kind == "NAME" or len(letters) == 1:
-            yield _token("NAME", _canonical(letters, "NAME") + rest, tok, 0, len(tok))
-            return
+            return [_token("NAME", _canonical(letters, "NAME") + rest, tok, 0, len(tok))]
         pieces = _split_letters(letters)
         last, _ = pieces.pop()
         shown = [p for p, _ in pieces] + [last + rest]
         _ctx.notes.append(f"'{tok}' was read as {'·'.join(shown)}")
+        tokens = []
         offset = 0
         for piece, kind in pieces:
-            yield _token(kind, _canonical(piece, kind), tok, offset, len(piece))
+            tokens.append(_token(kind, _canonical(piece, kind), tok, offset, len(piece)))
             offset += len(piece)
-        yield _token("NAME", _canonical(last, "NAME") + rest, tok, offset, len(tok) - offset)
+        tokens.append(_token("NAME", _canonical(last, "NAME") + rest, tok, offset,
+                             len(tok) - offset))
+        return tokens
 
 
 def _word_type(word: str) -> Optional[str]:
@@ -229,16 +261,9 @@ def _split_letters(run: str) -> list[tuple[str, str]]:
 
 
 def _token(kind: str, value: str, origin: Token, offset: int, length: int) -> Token:
-    return Token(
-        kind,
-        value,
-        start_pos=origin.start_pos + offset,
-        line=origin.line,
-        column=origin.column + offset,
-        end_line=origin.end_line,
-        end_column=origin.column + offset + length,
-        end_pos=origin.start_pos + offset + length,
-    )
+    """A token for ``length`` characters of ``origin``'s source, from ``offset`` on."""
+    start = origin.start_pos + offset
+    return Token(kind, value, start, origin.line, origin.column + offset, start + length)
 
 
 # ------------------------------------------------------------ the builder
@@ -379,6 +404,8 @@ def _number(tok: Token) -> Num:
     if len(text) > MAX_NUMBER_LENGTH:  # int <-> str is quadratic in the number of digits
         raise _error_at(f"number with {len(text):,} digits is too long "
                         f"(at most {MAX_NUMBER_LENGTH:,})", tok)
+    if text.isdecimal():  # most numbers are integers: no Fraction to parse
+        return Num(int(text))
     mantissa, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
         raise _error_at(f"number {text} is out of range (exponent beyond ±{MAX_DECIMAL_EXPONENT})", tok)

@@ -11,6 +11,31 @@ PATTERN = "(?P<NAME>[A-Za-zΑ-Ωα-ω]+(_[A-Za-z0-9Α-Ωα-ω]+|[0-9]+)*)|(?P<NU
 IGNORE = ('__IGNORE_0',)
 END_STATE = 16
 
+# Characters the lexer reads without the pattern: each always starts a token of that
+# terminal one character long (or a run of an ignored one, skipped a character at a time)
+QUICK = {'\t': '__IGNORE_0',
+ '\n': '__IGNORE_0',
+ '\x0c': '__IGNORE_0',
+ '\r': '__IGNORE_0',
+ ' ': '__IGNORE_0',
+ '(': 'LPAR',
+ ')': 'RPAR',
+ '+': 'PLUS',
+ ',': 'COMMA',
+ '-': 'MINUS',
+ '/': 'DIVIDE',
+ '^': 'POWER',
+ '|': 'BAR',
+ '·': 'TIMES',
+ '×': 'TIMES',
+ '÷': 'DIVIDE',
+ '–': 'MINUS',
+ '−': 'MINUS',
+ '∗': 'TIMES',
+ '√': 'ROOT',
+ '∛': 'ROOT',
+ '⋅': 'TIMES'}
+
 # (origin, callback name, pass a single child on, what to do with each child)
 RULES = (('start', 'start', True, ('keep',)), ('sum', 'sum', True, ('keep', 'splice')),
  ('sum', 'sum', True, ('keep',)), ('product', 'product', True, ('keep', 'splice')),

@@ -149,6 +149,81 @@ def test_tokens_carry_lark_positions():
     ]
 
 
+def _fields(token):
+    return (token.type, str(token), token.start_pos, token.line, token.column,
+            token.end_line, token.end_column, token.end_pos)
+
+
+@pytest.mark.parametrize("text", [
+    "2x +\n  sin y", "sinxy θ_0 α", "x\t\r\n\f+ \n y", "3·x×y÷z − w", "f'(x)²", "√x ∛y",
+    "arcsin(x) + pix", "1.5e-3 .5 7.", "|x| , (y)",
+])
+def test_tokens_have_lark_fields_after_the_post_lexer(text):
+    """All eight of lark's fields, derived or stored, as lark's own lexer gives them."""
+    ours = lalr.lex(text, {"NAME": NameSplitter().classify})
+    assert [_fields(t) for t in ours] == [_fields(t) for t in LARK.lark.lex(text)]
+
+
+@pytest.mark.parametrize("text", ["x +", "sin", "(x", "x +\n  ", "sinxy +"])
+def test_the_end_marker_borrows_the_last_tokens_position(text):
+    with pytest.raises(lalr.UnexpectedToken) as ours:
+        parse_module._parser().parse(text)
+    with pytest.raises(lalr.UnexpectedToken) as theirs:
+        LARK.parse(text)
+    assert _fields(ours.value.token) == _fields(theirs.value.token)
+    assert ours.value.expected == theirs.value.expected
+
+
+# Characters that may follow a quick one in a test: every character the pattern names, and
+# samples of the classes it uses (digits, letters, Greek, white space) and of none of them.
+_FOLLOWERS = sorted(set(lalr.tables.QUICK) | set("*'.^_eE09aZαΩ²⁻ \t\n$é٣"))
+
+
+def test_quick_characters_read_as_the_pattern_does():
+    """The lexer's shortcut (tables.QUICK) agrees with the whole pattern, whatever follows."""
+    pattern = lalr._PATTERN
+    assert lalr.tables.QUICK, "generate.py found no quick characters"
+    for char, kind in lalr.tables.QUICK.items():
+        for follower in ["", *_FOLLOWERS]:
+            found = pattern.match(char + follower)
+            assert found is not None and found.lastgroup == kind, (char, follower)
+            if kind not in lalr.tables.IGNORE:
+                assert found.end() == 1, (char, follower)
+
+
+def test_characters_that_may_start_a_longer_token_are_not_quick():
+    quick = lalr.tables.QUICK
+    assert "*" not in quick  # ** is POWER
+    assert "'" not in quick and "." not in quick and "2" not in quick and "x" not in quick
+    assert quick["^"] == "POWER" and quick["("] == "LPAR" and quick[" "] in lalr.tables.IGNORE
+
+
+@pytest.mark.parametrize("regex, char, may", [
+    (r"\d+", "5", True), (r"\d+", "x", False), (r"(?:\*\*|\^)", "*", True),
+    (r"(?:\*\*|\^)", "-", False), (r"[^a]", "b", True), (r"[^a]", "a", False),
+    (r"a?b", "b", True), (r"a?b", "c", False), (r"(x|y*)z", "z", True), (r"\s", " ", True),
+    (r"(?i:x)", "X", True), (r"(?=a)a", "b", True),  # unsure: True
+])
+def test_whether_a_pattern_may_start_with_a_character(regex, char, may):
+    assert generate.can_start(generate.sre_parse.parse(regex), char) is may
+
+
+def test_quick_characters_of_a_grammar_where_an_earlier_terminal_may_start_with_them():
+    grammar = """
+        start: (ARROW | MINUS | WORD | NUM)+
+        ARROW: "->"
+        MINUS: "-"
+        WORD: /[a-z]+/
+        NUM: /[0-9]+|#/
+        %ignore / +|~/
+    """
+    scanner = generate.compile_grammar(grammar).parser.lexer.scanner
+    ignore = [t.name for t in scanner.terminals if t.name.startswith("__IGNORE")]
+    # "-" may start "->"; "#" is a one-character alternative of NUM; the ignored pattern
+    # is not a run of one set of characters, so white space goes to the pattern.
+    assert generate.quick_characters(scanner, ignore) == {"#": "NUM"}
+
+
 def test_an_unknown_character_is_reported_at_its_column():
     with pytest.raises(lalr.UnexpectedCharacters) as info:
         list(lalr.lex("x + $"))

@@ -151,6 +151,21 @@ def test_declared_functions_apply_and_take_primes():
     assert parse("f(x)") is Mul(Var("f"), x)
 
 
+@pytest.mark.parametrize("text, value", [
+    ("0", 0), ("007", 7), ("12345678901234567890", 12345678901234567890), ("١٢", 12),
+])
+def test_integers_read_as_exact_numbers(text, value):
+    assert parse(text) is n(value)
+
+
+def test_declarations_change_how_a_word_reads_from_one_parse_to_the_next():
+    assert parse("xy", variables=["xy"]) is Var("xy")
+    assert parse("xy") is Mul(x, y)
+    assert parse("f(x)", functions=["f"]) is Func("f", x)
+    assert parse("f(x)") is Mul(Var("f"), x)
+    assert parse("xy", variables=["xy"]) is Var("xy")
+
+
 def test_notes_say_how_a_split_name_was_read():
     parsed = parse_with_notes("2xy")
     assert any("'xy' was read as x·y" in note for note in parsed.notes)

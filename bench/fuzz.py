@@ -236,7 +236,7 @@ def run_one(args: list[str], stdin: str | None, terminal: bool, timeout: float) 
     signal.setitimer(signal.ITIMER_REAL, timeout)
     started = time.perf_counter()
     try:
-        with mock.patch("calc_cli.cli._stdout_is_terminal", return_value=terminal):
+        with mock.patch("calc_cli.shell._stdout_is_terminal", return_value=terminal):
             result = CliRunner().invoke(cli, args, input=stdin, catch_exceptions=True)
     except FuzzTimeout as exc:
         where = _top_calc_frame(exc.__traceback__)

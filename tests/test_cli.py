@@ -488,6 +488,17 @@ def test_points_from_stdin_keep_going_after_bad_lines():
     assert "division by zero" in result.stderr and "not a point" in result.stderr
 
 
+def test_points_of_a_higher_derivative_need_every_lower_order():
+    """As with --at: |x|'' simplifies to 0, but |x|' = x/|x| fails at 0, so |x|'' has no value."""
+    result = run("diff", "abs(x)", "--order", "2", "--points", "-", input="x=0\nx=1\nx=-2\n")
+    assert result.exit_code == 1
+    assert result.stdout == "\n0.0\n0.0\n"
+    assert result.stderr == ("calc: abs(x) is not differentiable there (its derivative "
+                             "x/abs(x) fails: x/abs(x): division by zero (x = 0.0))\n")
+    mixed = run("diff", "x^2*y^3", "--wrt", "x", "--wrt", "y", "--points", "-", input="x=1,y=2\n")
+    assert (mixed.exit_code, mixed.stdout) == (0, "24.0\n")
+
+
 def test_points_json_and_errors(tmp_path):
     result = run("eval", "x+y", "--points", "-", "--json", input="x=1,y=2\n")
     assert json.loads(result.stdout) == {"at": {"x": 1.0, "y": 2.0}, "value": 3.0}

@@ -99,6 +99,7 @@ SAME = [
     (["diff", "-", "--wrt", "x"], "x^2\nsin(x\n\n# comment\nln(x)\n"),
     (["diff", "-", "--json", "--at", "x=0"], "x^2\nsqrt(x)\n1/x\n"),
     (["diff", "x^2", "--points", "-"], "x=1\nx=2\nx=oops\n"),
+    (["diff", "abs(x)", "--order", "2", "--points", "-"], "x=0\nx=1\n"),
     (["eval", "3x^2+2x+1", "--at", "x=2"], ""),
     (["eval", "0.1+0.2"], ""),
     (["eval", "1/3 + 1/6", "--json"], ""),

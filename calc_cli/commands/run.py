@@ -15,14 +15,21 @@ from ..points import Point, split_names
 from ..shell import EXIT_OK, Output, _silence_stdout, has_decimal, run_each, undefined_message
 
 
-def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
-    """One value of ``e`` per point of the file, as fast as Python allows; bad lines go on."""
+def stream_values(out: Output, e, points_file: str, expr_text: str, of=None,
+                  lower=()) -> None:
+    """One value of ``e`` per point of the file, as fast as Python allows; bad lines go on.
+
+    ``e`` may be a derivative of ``of`` with ``lower`` its lower orders: as with --at, a point
+    where one of those fails has no value of ``e`` (|x|″ simplifies to 0, yet |x|′ fails at 0).
+    """
     from ..evaluate import compile_expr
 
     if points_file == "-" and expr_text == "-":
         raise UsageError("EXPR and --points cannot both read standard input")
-    names = sorted(e.free_vars())
+    names = sorted(frozenset().union(e.free_vars(), *(d.free_vars() for d in lower)))
     f = compile_expr(e, names)
+    if lower:
+        f = _after_lower_orders(f, of, [(d, compile_expr(d, names)) for d in lower])
     try:
         handle = sys.stdin if points_file == "-" else open(points_file, encoding="utf-8")
     except OSError as exc:
@@ -33,6 +40,24 @@ def stream_values(out: Output, e, points_file: str, expr_text: str) -> None:
         _silence_stdout()
         sys.exit(EXIT_OK)
     sys.exit(out.status)
+
+
+def _after_lower_orders(f, of, lower):
+    """f, evaluated only where each lower order's compiled function has a value."""
+    from ..errors import MathError
+    from ..render.plain import plain as to_plain
+
+    def checked(*args):
+        for derivative, g in lower:
+            try:
+                g(*args)
+            except MathError as exc:
+                raise MathError(f"{to_plain(of)} is not differentiable there (its derivative "
+                                f"{to_plain(derivative)} fails: {exc.message})",
+                                exc.subexpr) from None
+        return f(*args)
+
+    return checked
 
 
 def _stream(out: Output, f, names: list[str], handle, points_file: str) -> None:
@@ -207,7 +232,8 @@ def run_diff(expr: str, wrt: tuple[str, ...] = (), order: Optional[int] = None, 
     if points_file is not None:
         e = request.parse(expr).expr
         out.mode = "json" if json_ else "plain"
-        stream_values(out, nth_derivative(e, request.variables(e)), points_file, expr)
+        *lower, derivative = derivatives(e, request.variables(e))
+        stream_values(out, derivative, points_file, expr, of=e, lower=lower)
 
     def handle(text: str) -> None:
         parsed = request.parse(text)

@@ -392,6 +392,15 @@ def test_former_crash_huge_coefficients_in_json_and_directions():
     assert result.exit_code == 0 and len(result.stdout) > 8000
 
 
+def test_former_crash_table_cell_of_a_number_beyond_floats():
+    # render/terminal.short_number: float() of a 309-digit value was exit 3 in the backprop
+    # table (found by bench/fuzz.py, seed 31)
+    args = ["backprop", "8" * 309 + " + x", "--at", "x=1"]
+    result = invoke(args, terminal=True)
+    assert_clean(result, args)
+    assert result.exit_code == 0 and "8.88889…e+308" in result.stdout
+
+
 FLOAT_PATH_OVERFLOWS = [
     # evaluate._slow_path: float(evaluate(...)) of a constant beyond floats was exit 3; the float
     # path is taken because the learning rate is irrational (found by bench/fuzz.py, seed 4)

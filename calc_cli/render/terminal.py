@@ -590,7 +590,15 @@ def short_number(v, decimal: bool = False) -> str:
     text = format_value(v, decimal)
     if len(text) <= 10:
         return text
-    return f"{float(v):.5g}"
+    try:
+        approx = float(v)
+    except OverflowError:  # an exact number beyond floats (a 300-digit integer)
+        approx = None
+    if approx is None or (approx == 0 and v != 0):  # or one so small it rounds to 0.0
+        from ..evaluate import message_value
+
+        return message_value(v)
+    return f"{approx:.5g}"
 
 
 def show_descent(console: Console, parsed, run, decimal: bool) -> None:

@@ -514,6 +514,25 @@ def strip_sign(term: Expr) -> Expr:
     return _rebuild_lead(term, _negate_lead)
 
 
+def written_size(e: Expr, sizes: dict[Expr, int]) -> int:
+    """How many nodes ``e`` has as written out, each repeat of a shared subtree counted
+    again: what printing it costs (a DAG of n nodes may print as 2^n). ``sizes`` memoises
+    across calls, so sizing many overlapping expressions costs their distinct nodes once."""
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        if node in sizes:
+            stack.pop()
+            continue
+        pending = [a for a in node.args if a not in sizes]
+        if pending:
+            stack.extend(pending)
+            continue
+        sizes[node] = 1 + sum([sizes[a] for a in node.args])
+        stack.pop()
+    return sizes[e]
+
+
 def substitute(e: Expr, target: Expr, replacement: Expr) -> Expr:
     """``e`` with every occurrence of the subtree ``target`` replaced (iteratively, shared once)."""
     done: dict[Expr, Expr] = {}

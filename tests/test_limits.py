@@ -311,6 +311,19 @@ def test_explaining_a_high_order_ends(text, words):
     assert proc.returncode == 1 and words in proc.stderr
 
 
+# A deep nest's explanation grows as the cube of its depth written out, though its DAG stays
+# small: tanh(…) 370 deep gave 500 MB of LaTeX in 30 s (bench/FUZZ.md, run 31). The steps'
+# written size is bounded (MAX_EXPLAINED_WRITTEN); 100 deep still explains.
+@pytest.mark.parametrize("flags", [[], ["--latex"], ["--json"]])
+def test_explaining_a_deep_nest_ends(flags):
+    deep = "tanh(" * 400 + "x" + ")" * 400
+    proc = calc("explain", deep, *flags, timeout=20, memory=1 << 30)
+    assert proc.returncode == 1
+    where = proc.stdout if "--json" in flags else proc.stderr  # JSON: the error object
+    assert "the explanation is too long to show" in where and len(proc.stdout) < 5000
+    ok(calc("explain", "tanh(" * 100 + "x" + ")" * 100, timeout=20, memory=1 << 30))
+
+
 def test_explaining_a_modest_high_order_still_works():
     """ln(x)^2 stays small at every order: its 100th derivative is explained, and agrees with diff."""
     proc = calc("explain", "ln(x)^2", "--order", "100", timeout=20, memory=1 << 30)

@@ -161,9 +161,34 @@ def explanation(e, wrts):
         orders.append(Step("derivative", current, simplified, (derivation.trace, tidy),
                            note=f"d/d{wrt}"))
         current = simplified
-    if len(orders) == 1:
-        return orders[0], current
-    return Step("derivative", e, current, tuple(orders), note="higher order"), current
+    top = orders[0] if len(orders) == 1 else Step("derivative", e, current, tuple(orders),
+                                                  note="higher order")
+    _check_written(top)
+    return top, current
+
+
+# The most nodes an explanation may show, written out, over all its steps: every step shows
+# its expression and result in full, so a deep nest (tanh(tanh(…)) 400 deep) explains in
+# text that grows as the cube of the depth (500 MB of LaTeX) while its DAG stays small.
+# A million nodes is some megabytes of text, far beyond what anyone reads.
+MAX_EXPLAINED_WRITTEN = 1_000_000
+
+
+def _check_written(top) -> None:
+    from ..errors import MathError
+    from ..expr import written_size
+
+    sizes: dict = {}
+    total = 0
+    steps = [top]
+    while steps:
+        step = steps.pop()
+        total += written_size(step.expr, sizes) + written_size(step.result, sizes)
+        if total > MAX_EXPLAINED_WRITTEN:
+            raise MathError(f"the explanation is too long to show (its steps have over "
+                            f"{MAX_EXPLAINED_WRITTEN:,} nodes written out; calc diff gives "
+                            f"the derivative itself)")
+        steps.extend(step.substeps)
 
 
 @cli.command("explain", epilog=EPILOG, context_settings=EXPR_SETTINGS)

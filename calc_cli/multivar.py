@@ -51,6 +51,7 @@ from .expr import (
     Pow,
     Var,
     func,
+    written_size,
 )
 from .numbers import Overflow, Value, exact_power, to_float
 from .simplify import simplify
@@ -415,12 +416,26 @@ def hessian(e: Expr, wrts: Sequence[str]) -> list[list[Expr]]:
     flat = _Flattener()
     n = len(wrts)
     rows = [_raw_gradient(g, wrts[i:], flat) for i, g in enumerate(gradient(e, wrts))]
-    entries = iter(simplify_all([entry for row in rows for entry in row]))
+    simplified = simplify_all([entry for row in rows for entry in row])
+    _check_written(simplified)
+    entries = iter(simplified)
     h: list[list[Expr]] = [[ZERO] * n for _ in range(n)]
     for i in range(n):
         for j in range(i, n):
             h[i][j] = h[j][i] = next(entries)
     return h
+
+
+def _check_written(entries: Sequence[Expr]) -> None:
+    """Second derivatives are bounded as ``diff --order 2`` bounds them: by their size written
+    out (a nest of log2 200 deep has a Hessian of 24 MB; 450 deep, minutes and 270 MB)."""
+    from .diff import MAX_NODES
+
+    sizes: dict[Expr, int] = {}
+    for entry in entries:
+        if written_size(entry, sizes) > MAX_NODES:
+            raise MathError(f"the Hessian is too large to compute (an entry has over "
+                            f"{MAX_NODES:,} nodes written out)")
 
 
 def jacobian(exprs: Sequence[Expr], wrts: Sequence[str]) -> list[list[Expr]]:

@@ -324,6 +324,15 @@ def test_explaining_a_deep_nest_ends(flags):
     ok(calc("explain", "tanh(" * 100 + "x" + ")" * 100, timeout=20, memory=1 << 30))
 
 
+def test_a_hessian_too_large_written_out_is_an_error_as_for_diff():
+    """Second derivatives are bounded alike: log2(…) 450 deep took minutes and 270 MB."""
+    deep = "log2(" * 450 + "x" + ")" * 450
+    for args in (["hessian", deep], ["diff", deep, "--order", "2"]):
+        proc = calc(*args, timeout=20, memory=1 << 30)
+        assert proc.returncode == 1 and "too large to compute" in proc.stderr, args
+    assert ok(calc("hessian", "log2(log2(x))")).count("\n") == 1
+
+
 def test_explaining_a_modest_high_order_still_works():
     """ln(x)^2 stays small at every order: its 100th derivative is explained, and agrees with diff."""
     proc = calc("explain", "ln(x)^2", "--order", "100", timeout=20, memory=1 << 30)

@@ -625,3 +625,25 @@ def test_parse_tree_labels_are_shortened():
     first = buffer.getvalue().splitlines()[0]
     assert first.startswith("sum  x² + x³") and first.endswith("…")
     assert len(first) == 74  # fits 80 columns with the panel's borders and padding
+
+
+@pytest.mark.parametrize("command", ["diff", "grad"])
+def test_a_huge_expression_is_cut_in_a_view_and_whole_in_plain(command):
+    """Rich drew a 10 MB derivative in 20-40 s (bench/FUZZ.md, run 31): a view shows the
+    first MAX_SHOWN characters and says how to get them all; --plain prints everything."""
+    from click.testing import CliRunner
+    from unittest import mock
+
+    from calc_cli.cli import cli
+    from calc_cli.render.terminal import MAX_SHOWN
+
+    deep = "sigmoid(" * 120 + "x*y" + ")" * 120
+    args = [command, deep, "--wrt", "x", "--no-color"]
+    with mock.patch("calc_cli.shell._stdout_is_terminal", return_value=True):
+        view = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
+    whole = CliRunner().invoke(cli, [*args, "--plain"])
+    assert view.exit_code == whole.exit_code == 0
+    assert len(whole.stdout) > 3 * MAX_SHOWN  # the answer itself is long
+    assert len(view.stdout) < 3 * MAX_SHOWN
+    if command == "diff":  # (grad's table cuts the cell to the width itself)
+        assert "characters in all: --plain prints them" in view.stdout

@@ -13,11 +13,24 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
-from .unicode import pretty
+from .unicode import pretty as pretty_in_full
+
+# The most characters of one expression a view shows (about 250 lines of 80 columns). Rich
+# lays out every character it is given: a derivative of 10 MB took 20-40 s to draw (bench/
+# FUZZ.md, run 31) and nobody reads it on a screen; the plain output prints it whole, fast.
+MAX_SHOWN = 20_000
 
 ANSWER = "bold green"
 NOTE = "dim italic"
 LABEL = "cyan"
+
+
+def pretty(e: Expr) -> str:
+    """The expression in Unicode maths, its beginning only when it is longer than MAX_SHOWN."""
+    text = pretty_in_full(e)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}… ({len(text):,} characters in all: --plain prints them)"
 
 
 def make_console(color: Optional[bool] = None, width: Optional[int] = None) -> Console:

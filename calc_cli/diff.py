@@ -6,11 +6,11 @@ depth of an expression never meets Python's recursion limit, and both are
 memoised over the interned DAG: a subtree that occurs many times is
 differentiated once.
 
-Each rule is a generator: it yields the sub-expressions whose derivatives it
-needs (a tuple) and receives their derivatives (a tuple), then returns an
-``_Out`` naming the rule and its result. The engine supplies the derivatives,
-and when tracing it turns each ``_Out`` into a ``Step`` whose substeps are the
-steps of what the rule asked for.
+Each rule is a plain function of a node and the engine: it asks the engine for
+the derivatives it needs (``ctx.d(u)``), in order, and returns an ``_Out``
+naming the rule and its result. The engine differentiates children before
+their parents, so the answers are ready when asked; when tracing it turns each
+``_Out`` into a ``Step`` whose substeps are the steps of what the rule asked for.
 
 The raw derivative is honest, not simplified; it is kept modestly tidy while
 it is built (no factors of 1, no terms of 0, numbers multiplied out in front,
@@ -19,11 +19,12 @@ a product with a factor 0 is 0). Simplification is a separate pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
+from itertools import filterfalse
 from math import gcd
 from types import MappingProxyType
+from typing import NamedTuple
 
 from .errors import MathError, UsageError
 from .expr import (
@@ -71,15 +72,15 @@ def differentiate(e: Expr, wrt: str) -> Expr:
 def _unflattened(e: Expr, wrt: str) -> Expr:
     """The raw derivative with products nested as the rules built them (``a·(b·c)``): for
     the simplifier, which merges nested products itself, so flattening first is work lost."""
-    return _Engine(e, wrt, tracing=False).run()
+    return _Engine(wrt).run(e)
 
 
 def derive(e: Expr, wrt: str) -> Derivation:
     """The raw derivative with its full rule trace (``trace.result is raw``)."""
-    engine = _Engine(e, wrt, tracing=True)
+    engine = _Tracer(wrt)
     flat = _Flattener()
-    raw = flat(engine.run())
-    return Derivation(e, wrt, raw, _flat_results(share_repeats(engine.steps[e]), flat))
+    raw = flat(engine.run(e))
+    return Derivation(e, wrt, raw, _flat_results(share_repeats(engine.step(e)), flat))
 
 
 # The most nodes a derivative may have (bench/FUZZ.md, 9 and 9b): distinct nodes of its DAG at
@@ -197,145 +198,133 @@ class _Out:
         self.outer = outer  # the chain rule's outer derivative, shown as a first substep
 
 
-Rule = Generator[tuple[Expr, ...], tuple[Expr, ...], _Out]
-
-
-class _Frame:
-    """A rule in progress: the sub-expressions it waits for and all it has asked for."""
-
-    __slots__ = ("asked", "needs", "node", "rule", "waiting")
-
-    def __init__(self, node: Expr):
-        self.node = node
-        self.rule: Rule | None = None
-        self.needs: tuple[Expr, ...] = ()
-        self.waiting = 0  # index of the first need not yet known to be done
-        self.asked: list[Expr] = []
-
-
 class _Engine:
-    """Post-order differentiation with an explicit stack and a memo per node."""
+    """Differentiates a DAG children first, with an explicit stack, once per distinct node.
 
-    def __init__(self, top: Expr, wrt: str, tracing: bool):
+    A rule is a function of a node and the engine: it asks ``ctx.d(u)`` for the derivative
+    of each sub-expression it needs, in order, and returns an ``_Out``. Children are done
+    before their parent, so what a rule asks for is known already, except a node the rule
+    has just built (``mul(*varying)``, ``ln(u)/ln(b)``): that one is differentiated when
+    asked, by the same walk, which meets only its few new nodes (no recursion in the depth
+    of the input).
+    """
+
+    tracing = False  # whether steps are kept (what only a trace shows need not be worked out)
+
+    def __init__(self, wrt: str):
         if not isinstance(wrt, str) or not wrt:
             raise UsageError("name a variable to differentiate by")
-        self.top = top
         self.wrt = wrt
         self.var = Var(wrt)
-        self.tracing = tracing
-        self.done: dict[Expr, Expr] = {}
-        self.steps: dict[Expr, Step] = {}
-        self.depends: dict[Expr, bool] = {}
-        depends, var = self.depends, self.var
-        for node in top.walk():
-            args = node.args
-            depends[node] = any(map(depends.__getitem__, args)) if args else node is var
+        self.done: dict[Expr, Expr] = {}  # the derivative of every node walked
+        self.varying: set[Expr] = set()  # the nodes walked that contain the variable
+        # Whether a node contains the variable, for a rule: it asks about the children of its
+        # node, which the walk has seen. (A set's own test: no Python call per question.)
+        self.varies: Callable[[Expr], bool] = self.varying.__contains__
 
-    def varies(self, e: Expr) -> bool:
-        """Whether ``e`` contains the variable (a node made by a rule: through its args)."""
-        known = self.depends.get(e)
+    def run(self, top: Expr) -> Expr:
+        """The derivative of ``top``."""
+        return self.d(top)
+
+    def d(self, u: Expr) -> Expr:
+        """u′, for a rule: known, or worked out now (u is a node the rule built)."""
+        du = self.done.get(u)
+        if du is None:
+            self._walk(u)
+            du = self.done[u]
+        return du
+
+    def _walk(self, top: Expr) -> None:
+        """Differentiate ``top`` and every node under it not yet done, children first.
+
+        Iterative depth-first, first child first; ``None`` on the stack marks that the node
+        under it has all its children done. Whether a node contains the variable follows
+        from its children, so one walk finds the constant parts (derivative 0, no rule) and
+        differentiates the rest.
+        """
+        done, varying, var, apply = self.done, self.varying, self.var, self._apply
+        stack: list[Expr | None] = [top]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            if node is None:
+                parent: Expr = pop()  # type: ignore[assignment]
+                if varying.isdisjoint(parent.args):
+                    done[parent] = ZERO
+                else:
+                    varying.add(parent)
+                    apply(parent)
+                continue
+            if node in done:
+                continue
+            args = node.args
+            if args:
+                push(node)
+                push(None)
+                for child in reversed(args):
+                    if child not in done:
+                        push(child)
+            elif node is var:
+                varying.add(node)
+                done[node] = ONE  # variable_rule's result
+            else:
+                done[node] = ZERO  # constant_rule's result, without its note
+
+    def _apply(self, node: Expr) -> None:
+        """Differentiate a node that contains the variable, its children done, by its rule."""
+        self.done[node] = RULE_FOR[type(node)](node, self).result
+
+
+class _Tracer(_Engine):
+    """The engine that also keeps a ``Step`` per node: the rule's ``_Out``, with the steps
+    of what the rule asked for (in order) as substeps."""
+
+    tracing = True
+
+    def __init__(self, wrt: str):
+        super().__init__(wrt)
+        self.steps: dict[Expr, Step] = {}
+        self.asked: list[Expr] = []  # what the rule at work has asked for so far
+
+    def d(self, u: Expr) -> Expr:
+        self.asked.append(u)
+        return super().d(u)
+
+    def _apply(self, node: Expr) -> None:
+        outer_asked, self.asked = self.asked, []  # a rule may run inside another's d()
+        out = RULE_FOR[type(node)](node, self)
+        self.done[node] = out.result
+        subs = tuple(map(self.step, self.asked))
+        self.asked = outer_asked
+        if out.outer is not None:
+            subs = (_step(node, out.outer, ()),) + subs
+        self.steps[node] = _step(node, out, subs)
+
+    def step(self, node: Expr) -> Step:
+        """The step of a node walked; a leaf's or a constant's is made when first wanted."""
+        known = self.steps.get(node)
         if known is None:
-            known = self.depends[e] = e is self.var or any(self.varies(a) for a in e.args)
+            out = variable_rule(node) if node is self.var else constant_rule(node, self.wrt)
+            known = self.steps[node] = _step(node, out, ())
         return known
 
-    def run(self) -> Expr:
-        done, varies = self.done, self.varies
-        # Untraced, a part without the variable is 0 at once: no frame for it (most leaves).
-        constant_at_once = not self.tracing
-        stack = [_Frame(self.top)]
-        while stack:
-            frame = stack[-1]
-            if frame.rule is None and not self._start(frame):
-                stack.pop()
-                continue
-            needs, waiting = frame.needs, frame.waiting
-            while waiting < len(needs):
-                need = needs[waiting]
-                if need not in done:
-                    if not (constant_at_once and not varies(need)):
-                        break
-                    done[need] = ZERO
-                waiting += 1
-            frame.waiting = waiting
-            if waiting < len(needs):
-                stack.append(_Frame(needs[waiting]))
-                continue
-            if not self._resume(frame):
-                stack.pop()
-        return done[self.top]
 
-    def _start(self, frame: _Frame) -> bool:
-        """Begin a node's rule; False when the node needs nothing more (done or a leaf)."""
-        node = frame.node
-        if node in self.done:
-            return False
-        if not self.varies(node):
-            if self.tracing:
-                self._finish(frame, constant_rule(node, self.wrt))
-            else:
-                self.done[node] = ZERO  # constant_rule's result, without its note
-            return False
-        if node is self.var:
-            self._finish(frame, variable_rule(node))
-            return False
-        frame.rule = _rule_for(node, self)
-        return self._advance(frame, None)
-
-    def _resume(self, frame: _Frame) -> bool:
-        return self._advance(frame, tuple(self.done[n] for n in frame.needs))
-
-    def _advance(self, frame: _Frame, derivatives: tuple[Expr, ...] | None) -> bool:
-        assert frame.rule is not None
-        try:
-            frame.needs = frame.rule.send(derivatives)  # type: ignore[arg-type]
-        except StopIteration as stop:
-            self._finish(frame, stop.value)
-            return False
-        frame.waiting = 0
-        if self.tracing:
-            frame.asked.extend(frame.needs)
-        return True
-
-    def _finish(self, frame: _Frame, out: _Out) -> None:
-        self.done[frame.node] = out.result
-        if self.tracing:
-            subs = tuple(self.steps[n] for n in frame.asked)
-            if out.outer is not None:
-                subs = (self._step(frame.node, out.outer, ()),) + subs
-            self.steps[frame.node] = self._step(frame.node, out, subs)
-
-    @staticmethod
-    def _step(node: Expr, out: _Out, substeps: tuple[Step, ...]) -> Step:
-        detail = MappingProxyType(dict(out.detail))
-        return Step(out.rule, node, out.result, substeps, out.note, detail)
+def _step(node: Expr, out: _Out, substeps: tuple[Step, ...]) -> Step:
+    detail = MappingProxyType(dict(out.detail))
+    return Step(out.rule, node, out.result, substeps, out.note, detail)
 
 
-def _rule_for(e: Expr, ctx: _Engine) -> Rule:
-    """The rule for a node that contains the variable."""
-    if isinstance(e, Add):
-        return sum_rule(e)
-    if isinstance(e, Neg):
-        return negation_rule(e)
-    if isinstance(e, Mul):
-        return product_rule(e, ctx)
-    if isinstance(e, Div):
-        return quotient_rule(e, ctx)
-    if isinstance(e, Pow):
-        return _power_rule_for(e, ctx)
-    if isinstance(e, Func):
-        return _function_rule_for(e, ctx)
-    raise TypeError(f"cannot differentiate a {type(e).__name__}")
-
-
-def _power_rule_for(e: Pow, ctx: _Engine) -> Rule:
+def power_rules(e: Pow, ctx: _Engine) -> _Out:
+    """u^n by the power rule, a^u by the exponential rule, else the general power rule."""
     if not ctx.varies(e.exp):
         return chain(e, e.base, "power", power_outer(e.base, e.exp), ctx)
     if not ctx.varies(e.base):
         return chain(e, e.exp, "exp", exponential_outer(e), ctx)
-    return general_power_rule(e)
+    return general_power_rule(e, ctx)
 
 
-def _function_rule_for(e: Func, ctx: _Engine) -> Rule:
+def function_rules(e: Func, ctx: _Engine) -> _Out:
+    """A built-in function by the chain rule, log(u, b), or a declared function."""
     if e.name in OUTER and len(e.fargs) == 1:
         return chain(e, e.arg, FAMILY[e.name], OUTER[e.name](e.arg), ctx, NOTES.get(e.name))
     if e.name == "log" and len(e.fargs) == 2:
@@ -370,72 +359,70 @@ def variable_rule(e: Var) -> _Out:
 # ------------------------------------------------------------------ structural rules
 
 
-def sum_rule(e: Add) -> Rule:
+def sum_rule(e: Add, ctx: _Engine) -> _Out:
     """d/dx (u + v − w) = u′ + v′ − w′ (a subtracted term is differentiated without its sign)"""
-    derivatives = yield tuple(t.arg if isinstance(t, Neg) else t for t in e.terms)
-    terms = (neg(d) if isinstance(t, Neg) else d for d, t in zip(derivatives, e.terms))
-    rule = "difference" if any(is_negative_term(t) for t in e.terms) else "sum"
+    d = ctx.d
+    terms = [neg(d(t.arg)) if isinstance(t, Neg) else d(t) for t in e.terms]
+    # The rule's name shows only in a trace: untraced, the terms' signs need no look.
+    rule = "difference" if ctx.tracing and any(map(is_negative_term, e.terms)) else "sum"
     return _Out(rule, _add(*terms))
 
 
-def negation_rule(e: Neg) -> Rule:
+def negation_rule(e: Neg, ctx: _Engine) -> _Out:
     """d/dx (−u) = −u′ (a constant multiple with c = −1)"""
-    (du,) = yield (e.arg,)
-    return _Out("constant_multiple", neg(du), {"c": MINUS_ONE, "u": e.arg})
+    return _Out("constant_multiple", neg(ctx.d(e.arg)), {"c": MINUS_ONE, "u": e.arg})
 
 
-def constant_multiple_rule(c: Expr, u: Expr) -> Rule:
+def constant_multiple_rule(c: Expr, u: Expr, ctx: _Engine) -> _Out:
     """d/dx (c·u) = c·u′ when c does not contain x"""
-    (du,) = yield (u,)
-    return _Out("constant_multiple", _mul(c, du), {"c": c, "u": u})
+    return _Out("constant_multiple", _mul(c, ctx.d(u)), {"c": c, "u": u})
 
 
-def product_rule(e: Mul, ctx: _Engine) -> Rule:
+def product_rule(e: Mul, ctx: _Engine) -> _Out:
     """d/dx (f·g·h) = f′·g·h + f·g′·h + f·g·h′ (n-ary; constant factors stay outside)"""
-    constant = [f for f in e.terms if not ctx.varies(f)]
-    varying = tuple(f for f in e.terms if ctx.varies(f))
-    if constant:
-        return (yield from constant_multiple_rule(mul(*constant), mul(*varying)))
-    derivatives = yield varying
+    varying = tuple(filter(ctx.varies, e.terms))
+    if len(varying) < len(e.terms):
+        constant = filterfalse(ctx.varies, e.terms)
+        return constant_multiple_rule(mul(*constant), mul(*varying), ctx)
+    derivatives = [ctx.d(f) for f in varying]
     terms = (_mul(*varying[:i], d, *varying[i + 1:]) for i, d in enumerate(derivatives))
     return _Out("product", _add(*terms), _factor_names(varying))
 
 
-def quotient_rule(e: Div, ctx: _Engine) -> Rule:
+def quotient_rule(e: Div, ctx: _Engine) -> _Out:
     """d/dx (f/g) = (f′·g − f·g′)/g^2"""
     f, g = e.left, e.right
     if not ctx.varies(g):
-        return (yield from divided_by_constant_rule(f, g))
-    df, dg = yield (f, g)
+        return divided_by_constant_rule(f, g, ctx)
+    df, dg = ctx.d(f), ctx.d(g)
     result = _div(_sub(_mul(df, g), _mul(f, dg)), _pow(g, TWO))
     return _Out("quotient", result, {"f": f, "g": g})
 
 
-def divided_by_constant_rule(u: Expr, c: Expr) -> Rule:
+def divided_by_constant_rule(u: Expr, c: Expr, ctx: _Engine) -> _Out:
     """d/dx (u/c) = u′/c when c does not contain x (a constant multiple, by 1/c)"""
-    (du,) = yield (u,)
-    return _Out("constant_multiple", _div(du, c), {"c": Div(ONE, c), "u": u})
+    return _Out("constant_multiple", _div(ctx.d(u), c), {"c": Div(ONE, c), "u": u})
 
 
-def general_power_rule(e: Pow) -> Rule:
+def general_power_rule(e: Pow, ctx: _Engine) -> _Out:
     """d/dx f^g = f^g·(g′·ln(f) + g·f′/f) (logarithmic differentiation)"""
     f, g = e.base, e.exp
-    df, dg = yield (f, g)
+    df, dg = ctx.d(f), ctx.d(g)
     inner = _add(_mul(dg, func("ln", f)), _div(_mul(g, df), f))
     return _Out("general_power", _mul(e, inner), {"f": f, "g": g})
 
 
-def log_base_rule(e: Func, ctx: _Engine) -> Rule:
+def log_base_rule(e: Func, ctx: _Engine) -> _Out:
     """d/dx log(u, b) = u′/(ln(b)·u) for a constant base; otherwise via ln(u)/ln(b)"""
     u, b = e.fargs
     if not ctx.varies(b):
         outer = Div(ONE, _mul(func("ln", b), u))
-        return (yield from chain(e, u, "log", outer, ctx))
-    (dq,) = yield (Div(func("ln", u), func("ln", b)),)
+        return chain(e, u, "log", outer, ctx)
+    dq = ctx.d(Div(func("ln", u), func("ln", b)))
     return _Out("log", dq, {"u": u, "b": b}, note="change of base: log(u, b) = ln(u)/ln(b)")
 
 
-def abstract_rule(e: Func, ctx: _Engine) -> Rule:
+def abstract_rule(e: Func, ctx: _Engine) -> _Out:
     """d/dx f(u) = f′(u)·u′ for a declared function f"""
     if len(e.fargs) != 1:
         raise UsageError(f"{e.name} has several arguments; "
@@ -443,11 +430,22 @@ def abstract_rule(e: Func, ctx: _Engine) -> Rule:
     return chain(e, e.arg, "abstract", func(e.name + "'", e.arg), ctx)
 
 
+class _RuleTable(dict):
+    """The rule for each kind of node that contains the variable (leaves are the engine's)."""
+
+    def __missing__(self, kind: type) -> Callable[[Expr, _Engine], _Out]:
+        raise TypeError(f"cannot differentiate a {kind.__name__}")
+
+
+RULE_FOR = _RuleTable({Add: sum_rule, Neg: negation_rule, Mul: product_rule,
+                       Div: quotient_rule, Pow: power_rules, Func: function_rules})
+
+
 # ------------------------------------------------------------------ the chain rule
 
 
 def chain(e: Expr, u: Expr, rule: str, outer: Expr, ctx: _Engine,
-          note: str | None = None) -> Rule:
+          note: str | None = None) -> _Out:
     """d/dx f(u) = f′(u)·u′ — the only place the chain rule is applied.
 
     ``outer`` is f′(u), supplied by the rule for f; with u the bare variable
@@ -455,8 +453,8 @@ def chain(e: Expr, u: Expr, rule: str, outer: Expr, ctx: _Engine,
     """
     if u is ctx.var:
         return _Out(rule, outer, note=note)
-    (du,) = yield (u,)
-    outer_step = _Out(rule, outer, {"u": u}, note)
+    du = ctx.d(u)
+    outer_step = _Out(rule, outer, {"u": u}, note) if ctx.tracing else None
     return _Out("chain", _times(outer, du), {"u": u}, outer=outer_step)
 
 
@@ -531,20 +529,39 @@ NOTES: dict[str, str] = {
 SPLICED = 8
 
 
+# The factors _mul looks into, for a number or a sign to take out; others are kept as they are.
+_PEELED = frozenset((Num, Neg, Mul))
+
+
 def _mul(*factors: Expr) -> Expr:
+    if len(factors) == 2:  # most often a number or a plain factor times a plain factor
+        a, b = factors
+        if type(b) not in _PEELED:
+            if type(a) not in _PEELED:
+                return Mul(a, b)
+            if type(a) is Num:
+                return _scaled(a, b)
     # The coefficient is kept as two ints, p/q: Fraction arithmetic is Python code.
     p, q, decimal, rest = 1, 1, False, []
     for f in factors:
-        if not isinstance(f, (Num, Neg, Mul)):
+        if type(f) is Num:
+            p, q = p * f.numerator, q * f.denominator
+            decimal = decimal or f.decimal
+            continue
+        if type(f) not in _PEELED:
             rest.append(f)
             continue
-        fp, fq, is_decimal, remainder = _peel(f)
+        fp, fq, is_decimal, tail = _peel(f)
         p, q = p * fp, q * fq
         decimal = decimal or is_decimal
-        if type(remainder) is Mul and len(remainder.terms) <= SPLICED:
-            rest.extend(remainder.terms)
-        elif remainder is not None:
-            rest.append(remainder)
+        if len(tail) == 1 and type(tail[0]) is Mul:
+            tail = tail[0].terms
+        # A long product factor stays nested (flattened once at the end): multiplying
+        # f′(u) onto it at every level of a deep nesting must not copy it.
+        if len(tail) <= SPLICED:
+            rest.extend(tail)
+        else:
+            rest.append(Mul(*tail))
     if p == 0:
         return ZERO
     if q != 1:
@@ -552,8 +569,6 @@ def _mul(*factors: Expr) -> Expr:
         p, q = p // g, q // g
     if not rest:
         return Num(p if q == 1 else Fraction(p, q), decimal)
-    # A long product factor stays nested (flattened once at the end): multiplying
-    # f′(u) onto it at every level of a deep nesting must not copy it.
     product = rest[0] if len(rest) == 1 else Mul(*rest)
     if q == 1 and p == 1:
         return product
@@ -562,26 +577,40 @@ def _mul(*factors: Expr) -> Expr:
     return Mul(Num(p if q == 1 else Fraction(p, q), decimal), *rest)
 
 
-def _peel(f: Expr) -> tuple[int, int, bool, Expr | None]:
-    """``f`` as p/q × rest, its sign and leading number taken out (rest None for a number)."""
+def _scaled(c: Num, f: Expr) -> Expr:
+    """``_mul(c, f)`` for a number c and a factor f with no number or sign to take out."""
+    if c.numerator == 0:
+        return ZERO
+    if c.denominator == 1 and c.numerator == 1:
+        return f
+    if c.denominator == 1 and c.numerator == -1:
+        return neg(f)
+    return Mul(c, f)
+
+
+def _peel(f: Expr) -> tuple[int, int, bool, tuple[Expr, ...]]:
+    """``f`` as p/q times the product of some factors, its sign and leading number taken out
+    (no factors for a number). The factors come as a tuple: ``_mul`` mostly splices them into
+    its product, so a product of them as a node would be made only to be taken apart."""
     sign = 1
-    while isinstance(f, Neg):
+    while type(f) is Neg:
         sign, f = -sign, f.arg
-    if isinstance(f, Num):
-        return sign * f.numerator, f.denominator, f.decimal, None
-    if isinstance(f, Mul) and isinstance(f.terms[0], (Num, Neg)):
+    if type(f) is Num:
+        return sign * f.numerator, f.denominator, f.decimal, ()
+    if type(f) is Mul and type(f.terms[0]) in (Num, Neg):
         p, q, decimal, lead = _peel(f.terms[0])
-        tail = f.terms[1:] if lead is None else (lead, *f.terms[1:])
-        return sign * p, q, decimal, tail[0] if len(tail) == 1 else Mul(*tail)
-    return sign, 1, False, f
+        if not lead:
+            return sign * p, q, decimal, f.terms[1:]
+        return sign * p, q, decimal, (lead[0] if len(lead) == 1 else Mul(*lead), *f.terms[1:])
+    return sign, 1, False, (f,)
 
 
 def _add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
-        if isinstance(t, Add):
+        if type(t) is Add:
             flat.extend(t.terms)
-        elif not (isinstance(t, Num) and t.value == 0):
+        elif not (type(t) is Num and t.numerator == 0):
             flat.append(t)
     if not flat:
         return ZERO
@@ -593,18 +622,19 @@ def _sub(a: Expr, b: Expr) -> Expr:
 
 
 def _div(a: Expr, b: Expr) -> Expr:
-    if isinstance(a, Num) and a.value == 0:
+    if type(a) is Num and a.numerator == 0:
         return ZERO
-    if isinstance(b, Num) and b.value == 1:
+    if type(b) is Num and b.numerator == 1 and b.denominator == 1:
         return a
     return Div(a, b)
 
 
 def _pow(base: Expr, exponent: Expr) -> Expr:
-    if isinstance(exponent, Num) and exponent.value == 1:
-        return base
-    if isinstance(exponent, Num) and exponent.value == 0:
-        return ONE
+    if type(exponent) is Num and exponent.denominator == 1:
+        if exponent.numerator == 1:
+            return base
+        if exponent.numerator == 0:
+            return ONE
     return Pow(base, exponent)
 
 
@@ -617,8 +647,8 @@ def _times(outer: Expr, du: Expr) -> Expr:
 
 def _minus_one(n: Expr) -> Expr:
     """n − 1, exactly when n is a number (2 → 1, 1/2 → -1/2, 0.5 → -0.5), else n + (−1)."""
-    if isinstance(n, Num):
-        return Num(n.value - 1, n.decimal)
+    if isinstance(n, Num):  # an integer without Fraction arithmetic (Python code)
+        return Num(n.numerator - 1 if n.denominator == 1 else n.value - 1, n.decimal)
     if (isinstance(n, Div) and isinstance(n.left, Num) and isinstance(n.right, Num)
             and n.left.is_integer and n.right.is_integer and n.right.value != 0
             and not (n.left.decimal or n.right.decimal)):
@@ -647,7 +677,7 @@ class _Flattener:
 
     def __call__(self, e: Expr) -> Expr:
         memo = self.memo
-        if e not in memo and not _has_nested_product(e):
+        if e not in memo and self._flat_already(e):
             return e
         stack: list[tuple[Expr, bool]] = [(e, False)]
         while stack:
@@ -660,6 +690,31 @@ class _Flattener:
             stack.append((node, True))
             stack.extend((c, False) for c in self._parts(node) if c not in memo)
         return memo[e]
+
+    def _flat_already(self, e: Expr) -> bool:
+        """Whether no product in e has a product as a factor (what ``_Flattener`` undoes).
+
+        If so, e's nodes go into the memo as their own results: the results of a trace
+        share most of their nodes, and each is then looked at once, not once per step.
+        """
+        memo = self.memo
+        fresh, seen, stack = [], set(), [e]
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            known = memo.get(node)
+            if known is not None:
+                if known is not node:
+                    return False
+                continue
+            if type(node) is Mul and any(type(f) is Mul for f in node.terms):
+                return False
+            fresh.append(node)
+            stack.extend(node.args)
+        memo.update(zip(fresh, fresh))
+        return True
 
     def _parts(self, node: Expr) -> Sequence[Expr]:
         """A node's children; for a product, the factors inside nested products not yet flat."""
@@ -688,11 +743,6 @@ class _Flattener:
         if all(a is b for a, b in zip(flat, node.args)):
             return node
         return node.rebuild(tuple(flat))
-
-
-def _has_nested_product(e: Expr) -> bool:
-    """Whether some product in e has a product as a factor (what ``_Flattener`` undoes)."""
-    return any(type(n) is Mul and any(type(f) is Mul for f in n.terms) for n in e.walk())
 
 
 def _flat_results(step: Step, flat: _Flattener) -> Step:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from calc_cli import diff as diff_module
 from calc_cli.diff import derivatives, derive, differentiate, nth_derivative
 from calc_cli.errors import EXIT_MATH, EXIT_USAGE, MathError, UsageError
-from calc_cli.expr import Add, Func, Mul, Num, Pow, Var, add, mul
+from calc_cli.expr import Add, Div, Expr, Func, Mul, Neg, Num, Pow, Var, add, mul
 from calc_cli.parse import parse
 from tests.oracle import SlowOracle, symbol, to_sympy, within
 from tests.strategies import _extend, expressions
@@ -518,3 +518,93 @@ def test_shared_subtree_in_a_wide_dag():
     raw = differentiate(e, "x")
     assert isinstance(raw, Add) and len(raw.terms) == 300
     assert all(t.terms[-1] is Var("x") for t in raw.terms)  # k·cos(k·u)·2x, written 2k·cos(k·u)·x
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def _nest(depth: int, wrap) -> Expr:
+    e: Expr = Var("x")
+    for _ in range(depth):
+        e = wrap(e)
+    return e
+
+
+# Each level asks for the derivative of a node its rule builds: the product of the varying
+# factors (2·x·sin(u): x·sin(u)), the change of base (log(v, x + 2): ln(v)/ln(x + 2)).
+BUILDING = {
+    "product": lambda u: mul(Num(2), Var("x"), Func("sin", u)),
+    "log base": lambda u: Func("log", add(Pow(u, Num(2)), Num(3)), add(Var("x"), Num(2))),
+}
+
+
+@pytest.mark.parametrize("wrap", BUILDING.values(), ids=BUILDING.keys())
+def test_nodes_a_rule_builds_are_differentiated_without_recursion(wrap):
+    shallow = _nest(3, wrap)
+    ours = to_sympy(differentiate(shallow, "x"))
+    assert compare_at_points(ours, sympy.diff(to_sympy(shallow), X)) == len(POINTS)
+    deep = _nest(3000, wrap)  # three times Python's recursion limit
+    assert derive(deep, "x").raw is differentiate(deep, "x")
+
+
+@pytest.mark.parametrize("text", ["sin(x^2 + 1)*(x^2 + 1) + 3x*(x^2 + 1) - log(x^2 + 1, x)",
+                                  "x^x + 2^(x^x) + (x^x)^2"])
+def test_each_distinct_node_is_differentiated_once(text, monkeypatch):
+    seen: list[Expr] = []
+    for kind, rule in list(diff_module.RULE_FOR.items()):
+        def counted(e, ctx, rule=rule):
+            seen.append(e)
+            return rule(e, ctx)
+        monkeypatch.setitem(diff_module.RULE_FOR, kind, counted)
+    for run in (differentiate, derive):
+        seen.clear()
+        run(parse(text), "x")
+        assert seen and len(seen) == len(set(seen)), run.__name__
+
+
+def test_a_node_type_without_a_rule_is_a_type_error():
+    with pytest.raises(TypeError, match="cannot differentiate a Var"):
+        diff_module.RULE_FOR[Var]
+
+
+x_, y_ = Var("x"), Var("y")
+NINE = Mul(*(Var(f"x{i}") for i in range(9)))
+
+
+@pytest.mark.parametrize("factors, product", [
+    ((Num(2), x_), Mul(Num(2), x_)),
+    ((Num(1), x_), x_),
+    ((Num(1, decimal=True), x_), x_),
+    ((Num(0), x_), Num(0)),
+    ((Num(0, decimal=True), x_), Num(0)),
+    ((Num(-1), x_), Neg(x_)),
+    ((Num(-1), Div(x_, y_)), Div(Neg(x_), y_)),  # the sign goes to the lead, as neg puts it
+    ((x_, y_), Mul(x_, y_)),
+    ((x_, Num(1)), x_),
+    ((Num(Fraction(1, 2)), Num(4)), Num(2)),
+    ((Num(Fraction(1, 2)), Num(2, decimal=True)), Num(1, decimal=True)),
+    ((Num(3), Mul(Num(2), x_, y_)), Mul(Num(6), x_, y_)),
+    ((Neg(Num(2)), x_), Mul(Num(-2), x_)),
+    ((Num(-1), Mul(Neg(x_), y_)), Mul(x_, y_)),
+    ((Mul(x_, y_), Mul(y_, x_)), Mul(x_, y_, y_, x_)),  # short products are spliced
+    ((Num(2), NINE), Mul(Num(2), NINE)),  # a long one stays nested until _Flattener
+    ((Mul(Num(2), *NINE.terms), x_), Mul(Num(2), NINE, x_)),
+])
+def test_tidy_product(factors, product):
+    assert diff_module._mul(*factors) is product
+
+
+NUMBERS = [Num(v, d) for v in (0, 1, -1, 2, -3, Fraction(1, 2), Fraction(-3, 4)) for d in (0, 1)]
+tidy_factors = st.recursive(
+    st.sampled_from([x_, y_, Func("sin", x_), add(x_, Num(1)), Div(x_, y_), *NUMBERS]),
+    lambda inner: st.one_of(st.builds(Neg, inner),
+                            st.lists(inner, min_size=2, max_size=10).map(lambda fs: Mul(*fs))),
+    max_leaves=12,
+)
+
+
+@given(tidy_factors, tidy_factors)
+@settings(max_examples=200, deadline=None)
+def test_two_factors_take_the_same_way_as_more(a, b):
+    # _mul has a short way for two factors; a factor of exactly 1 changes nothing
+    assert diff_module._mul(a, b) is diff_module._mul(a, b, Num(1)) is diff_module._mul(Num(1), a, b)

@@ -31,7 +31,7 @@ def test_forget_drops_what_nothing_uses_and_keeps_what_is_used():
 def test_forget_drops_a_deep_unused_nest_in_one_pass():
     forget()
     before = node_count()
-    e = Var("x")
+    e = Var("nest")  # a name no other test uses: every node below is new
     for _ in range(3000):
         e = Func("sin", Add(e, Num(1)))
     assert node_count() >= before + 6000

@@ -38,12 +38,12 @@ cached too.
    another product (``((x/a)/b)/c``), or a sum only as a term of another sum, is not
    built on the way up: its parts go straight to the parent, which keeps long chains linear.
 
-2. **display** writes the canonical form the way a textbook does, with the builders of
-   ``calc_cli.expr`` only, so that the result prints and re-parses to itself: negative
-   numeric exponents and the denominator of a rational coefficient go below a fraction
-   bar (``3*x/(2*y)``), and so do powers of positive constants with a negative exponent
-   (``1/2^x``, but ``e^(-x)`` as usually written); ``u^(1/2)`` is ``sqrt(u)``; a
-   coefficient ``-1`` is a leading minus.
+2. **display** writes the canonical form the way a textbook does, in the shape the parser
+   builds (flat products and sums, a sign folded into the leading factor by ``expr.neg``),
+   so that the result prints and re-parses to itself: negative numeric exponents and the
+   denominator of a rational coefficient go below a fraction bar (``3*x/(2*y)``), and so do
+   powers of positive constants with a negative exponent (``1/2^x``, but ``e^(-x)`` as
+   usually written); ``u^(1/2)`` is ``sqrt(u)``; a coefficient ``-1`` is a leading minus.
 
 What it never does: expand a power or a product of sums (``(x + 1)^1000000`` stays),
 factor, or use an identity that is false somewhere on the reals (``(x^2)^(1/2)`` is
@@ -59,10 +59,10 @@ which differentiates canonical forms (the power rule on ``y^-k``) from the secon
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeGuard, cast
 
 from .errors import MathError
@@ -81,14 +81,9 @@ from .expr import (
     Num,
     Pow,
     Var,
-    add,
-    div,
-    func,
     memo,
     memo_clear,
-    mul,
     neg,
-    power,
 )
 from .numbers import exact_log, exact_power
 
@@ -207,10 +202,11 @@ def _base_exp(f: Expr) -> tuple[Expr, Expr]:
 
 def _coefficient(term: Expr) -> Num:
     """The numeric coefficient of a canonical term."""
-    if isinstance(term, Num):
-        return term
-    if isinstance(term, Mul) and isinstance(term.terms[0], Num):
-        return term.terms[0]
+    kind = type(term)
+    if kind is Num:
+        return term  # type: ignore[return-value]
+    if kind is Mul and type(term.terms[0]) is Num:  # type: ignore[attr-defined]
+        return term.terms[0]  # type: ignore[attr-defined]
     return ONE
 
 
@@ -266,20 +262,29 @@ _GRADES: dict[Expr, tuple | None] = memo({})  # its graded degrees as a term, No
 
 
 def _is_constant(node: Expr) -> bool:
-    """True when the node has no variables; iterative, so any depth is fine."""
+    """True when the node has no variables; iterative, so any depth is fine. Stops at the
+    first variable, or at a part known to have one."""
+    known = _CONSTANT.get(node)
+    if known is not None:
+        return known
+    constant = type(node) is not Var
     stack = [node]
-    while stack:
-        top = stack[-1]
-        if top in _CONSTANT:
-            stack.pop()
-            continue
-        children = list(map(_CONSTANT.get, top.args))
-        if None in children:
-            stack.extend(a for a, known in zip(top.args, children) if known is None)
-            continue
-        _CONSTANT[top] = type(top) is not Var and all(children)
-        stack.pop()
-    return _CONSTANT[node]
+    met = {node}
+    while stack and constant:
+        for child in stack.pop().args:
+            known = _CONSTANT.get(child)
+            if known is None:
+                if type(child) is Var:
+                    constant = False
+                    break
+                if child.args and child not in met:
+                    met.add(child)
+                    stack.append(child)
+            elif not known:
+                constant = False
+                break
+    _CONSTANT[node] = constant
+    return constant
 
 
 # ------------------------------------------------------------------ pass 1: canonical form
@@ -336,43 +341,85 @@ def _flatten(parts: list[Any]) -> list[Any]:
 
 
 # The classes of the nodes that a parent may merge: products and sums (see _absorbed).
-_MERGEABLE = (Mul, Div, Neg, Add)
+_MERGEABLE = frozenset((Mul, Div, Neg, Add))
+# How a node takes part in a merge (see _absorbed), as bits: it hands its factors to the
+# product it is a factor of, or its terms to the sum it is a term of, or it takes the parts
+# of an absorbed child.
+_AS_FACTORS = 1
+_AS_TERMS = 2
+_HOST = 4
+# expr numbers nodes in order of creation, and a node is made after its children
+_CREATED = attrgetter("_serial")
 
 
-def _absorbed(order: list[Expr]) -> tuple[set[Expr], set[Expr]]:
+def _plan(e: Expr, memo: dict[Expr, Any]) -> tuple[list[Expr], dict[Expr, int]]:
+    """The inner nodes of e, each once, children before parents, and how each node that
+    takes part in a merge does (see ``_absorbed``). Every leaf goes straight into memo as
+    its own canonical form: most nodes of an input are leaves.
+
+    One walk finds the nodes, the first parent of each and which are used more than once;
+    creation order then puts children before parents.
+    """
+    inner = [e]
+    parent: dict[Expr, Expr] = {}  # the first met, which is the only one for a node used once
+    shared: set[Expr] = set()
+    for node in inner:  # (grows while it is read)
+        for child in node.args:
+            if not child.args:  # a leaf: canonical as it is, but for an integral decimal (2.0)
+                memo[child] = child if type(child) is not Num or not child.decimal \
+                    else _num(child.value, True)  # type: ignore[attr-defined]
+            elif child in parent:
+                shared.add(child)
+            else:
+                parent[child] = node
+                inner.append(child)
+    inner.sort(key=_CREATED)
+    return inner, _absorbed(parent, shared)
+
+
+def _absorbed(parent: dict[Expr, Expr], shared: set[Expr]) -> dict[Expr, int]:
     """Nodes used exactly once whose parent merges them: products (Mul, Div, Neg) that are a
-    factor of another product, and sums (u + v, -u, 2·u) that are a term of a sum.
-    ``order`` is the expression's walk (children first)."""
-    uses: dict[Expr, int] = {}
-    parent: dict[Expr, Expr] = {}  # the first, which is the only one for a node used once
-    for node in order:
-        for a in node.args:
-            if type(a) in _MERGEABLE:
-                if a in uses:
-                    uses[a] += 1
-                else:
-                    uses[a] = 1
-                    parent[a] = node
-    # A node enters ``uses`` when its first parent is met, before that parent's own parent is:
-    # in reverse, parents come before children, as the chain test ``p in terms`` needs.
-    once = [n for n in reversed(uses) if uses[n] == 1]
-    terms: set[Expr] = set()
-    for n in once:
-        p = parent[n]
-        if (type(p) is Add or p in terms) and _sum_like(n):
-            terms.add(n)
-    factors: set[Expr] = {
-        n for n in once
-        if type(n) is not Add and n not in terms and _factor_position(parent[n], n)
-    }
-    return factors, terms
+    factor of another product (_AS_FACTORS), and sums (u + v, -u, 2·u) that are a term of a
+    sum (_AS_TERMS), unless that changes nothing (see ``_plain_term``); and their parents
+    (_HOST). ``parent`` has each node's first parent in the order the nodes were met: a
+    parent before its children, as the chain test needs."""
+    plan: dict[Expr, int] = {}
+    mergeable = _MERGEABLE
+    for n, p in parent.items():
+        kind = type(n)
+        if kind not in mergeable or n in shared:
+            continue
+        # a sum, or a sum times a number: u + v, -u, 2·u
+        sum_like = kind is Add or kind is Neg or (
+            kind is Mul and len(n.terms) == 2 and type(n.terms[0]) is Num)  # type: ignore
+        parent_kind = type(p)
+        if parent_kind is Add:
+            if not sum_like or (kind is not Add and _plain_term(n, shared)):
+                continue
+            plan[n] = _AS_TERMS
+        elif sum_like and plan.get(p, 0) & _AS_TERMS:
+            plan[n] = _AS_TERMS
+        elif kind is not Add and (parent_kind is Mul or parent_kind is Neg or (
+                parent_kind is Div and p.left is n)):  # type: ignore[attr-defined]
+            plan[n] = _AS_FACTORS  # a factor, a numerator, a negated
+        else:
+            continue
+        plan[p] = plan.get(p, 0) | _HOST
+    return plan
 
 
-def _sum_like(n: Expr) -> bool:
-    """A sum, or a sum times a number: u + v, -u, 2·u."""
-    if isinstance(n, Mul):
-        return len(n.terms) == 2 and isinstance(n.terms[0], Num)
-    return isinstance(n, (Add, Neg))
+def _plain_term(n: Expr, shared: set[Expr]) -> bool:
+    """Whether a term -u or c·u (c ≠ 1) of a sum (not itself a sum) has an ordinary u, one
+    that hands on no parts: then the sum would merge c·u just as ``_Canon.run`` makes it
+    (the same canonical product of the same operands), so it is not absorbed, which saves
+    the pending terms and the sum's flattening."""
+    if type(n) is Neg:
+        u = n.arg  # type: ignore[attr-defined]
+    else:
+        c, u = n.terms  # type: ignore[attr-defined]
+        if c.numerator == c.denominator:
+            return False  # 1·u: the sum takes u itself
+    return type(u) not in _MERGEABLE or u in shared
 
 
 def _term_parts(n: Expr, args: list[Any]) -> _Terms:
@@ -384,13 +431,9 @@ def _term_parts(n: Expr, args: list[Any]) -> _Terms:
     return _Terms(ONE, args)
 
 
-def _factor_position(parent: Expr, child: Expr) -> bool:
-    """Whether a child used once by parent is multiplied in: a factor, a numerator, a negated."""
-    kind = type(parent)
-    return kind is Mul or kind is Neg or (isinstance(parent, Div) and parent.left is child)
-
-
-# content keys of canonical nodes, and the shapes they number (see _Canon.key)
+# Content keys of canonical nodes, and the shapes they number (see _Canon.key). A key
+# depends on a node's content only, so keys are shared by every call: a subtree met again
+# (the derivative repeats much of its input) is not keyed again.
 _KEYS: dict[Expr, int] = memo({})
 _SHAPES: dict[tuple, int] = memo({})
 # The canonical product, sum, power and function of canonical operands, by operands. Each is
@@ -404,10 +447,24 @@ _POWERS: dict[tuple[Expr, Expr], Expr] = memo({})
 _FUNCTIONS: dict[tuple[str, tuple[Expr, ...]], Expr] = memo({})
 # the content key of the product of these factors (see _Canon.monomial_key)
 _MONOMIALS: dict[tuple[Expr, ...], int] = memo({})
+# a term as coefficient, factors and their monomial key (see _Canon.monomial_of)
+_MONOMIAL_OF: dict[Expr, tuple[Num, tuple[Expr, ...], int]] = memo({})
+
+
+def _collect(collected: dict[int, list], k: int, c: Num, rest: tuple[Expr, ...],
+             term: Expr | None) -> None:
+    """Add c·(rest), of monomial key k, into the collection of a sum (see ``_Canon._sum``):
+    a like term keeps the place of the first."""
+    entry = collected.get(k)
+    if entry is None:
+        collected[k] = [c, rest, term]
+    else:
+        entry[0] = _plus(entry[0], c)
+        entry[2] = None
 
 
 class _Canon:
-    """One simplify call: the memo of canonical forms and the content keys of nodes.
+    """One simplify call: the canonical form of each node met (``memo``), and the rules.
 
     Two canonical nodes have the same key when they are equal up to the order of the
     factors of a product or the terms of a sum, at any depth (sin(a·b) and sin(b·a)).
@@ -416,50 +473,49 @@ class _Canon:
 
     def __init__(self) -> None:
         self.memo: dict[Expr, Any] = {}  # canonical forms, or _Factors / _Terms pending
-        # A key depends on a node's content only, so keys are shared by every call:
-        # a subtree met again (the derivative repeats much of its input) is not keyed again.
-        self.keys = _KEYS
-        self.shapes = _SHAPES
 
     def run(self, e: Expr) -> Expr:
         """The canonical form of e; a whole -(u + v) becomes -u - v."""
+        if not e.args:
+            return _num(e.value, True) if type(e) is Num and e.decimal else e  # type: ignore
         memo = self.memo
-        order = e.walk()
-        factors, terms = _absorbed(order)
-        for node in order:
-            if not node.args:  # a leaf: a number, a variable or a constant
-                memo[node] = node if type(node) is not Num or not node.decimal \
-                    else _num(node.value, True)
-                continue
-            args = list(map(memo.__getitem__, node.args))
-            if node in terms:
-                memo[node] = _term_parts(node, args)
-            elif node in factors:
-                memo[node] = _Factors(_factor_parts(node, args, self))
+        order, plan = _plan(e, memo)
+        canonical_of = memo.__getitem__
+        for n in order:  # each node from the canonical forms of its children
+            kind = type(n)
+            how = plan.get(n)
+            if how is not None:
+                memo[n] = self.merging(n, list(map(canonical_of, n.args)), how)
+            elif kind is Mul:
+                memo[n] = self.mul(map(canonical_of, n.terms))  # type: ignore[attr-defined]
+            elif kind is Pow:
+                memo[n] = self.pow(memo[n.left], memo[n.right])  # type: ignore[attr-defined]
+            elif kind is Add:
+                memo[n] = self.add(map(canonical_of, n.terms))  # type: ignore[attr-defined]
+            elif kind is Func:
+                memo[n] = self.func(n.name, tuple(map(canonical_of, n.fargs)))  # type: ignore
+            elif kind is Div:  # a/b = a·b^-1
+                memo[n] = self.mul((memo[n.left], self.pow(memo[n.right], MINUS_ONE)))  # type: ignore
+            elif kind is Neg:  # -a = -1·a
+                memo[n] = self.mul((MINUS_ONE, memo[n.arg]))  # type: ignore[attr-defined]
             else:
-                memo[node] = self.node(node, args)
+                raise TypeError(f"cannot simplify {kind.__name__}")
         result = memo[e]
         if isinstance(result, Mul) and len(result.terms) == 2 and result.terms[0] is MINUS_ONE \
                 and isinstance(result.terms[1], Add):
             return self.add([result])  # spreads as it does inside a sum; 3·(x + 1) stays
         return result
 
-    def node(self, n: Expr, args: list[Expr]) -> Expr:
-        """The canonical form of one node whose children are already canonical."""
-        kind = type(n)
-        if kind is Mul or kind is Div or kind is Neg:
-            return self.mul(_flatten(_factor_parts(n, args, self)))
-        if kind is Pow:
-            return self.pow(args[0], args[1])
-        if kind is Add:
+    def merging(self, n: Expr, args: list[Any], how: int) -> Any:
+        """A node that takes part in a merge (see ``_absorbed``): its parts pending for its
+        parent, or its canonical form from the parts of its absorbed children."""
+        if how & _AS_TERMS:
+            return _term_parts(n, args)
+        if how & _AS_FACTORS:
+            return _Factors(_factor_parts(n, args, self))
+        if type(n) is Add:
             return self.add(self._flatten_terms(args))
-        if kind is Func:
-            return self.func(n.name, args)  # type: ignore[attr-defined]
-        if kind is Num:
-            return _num(n.value, n.decimal)  # type: ignore[attr-defined]
-        if kind is Var or kind is Const:
-            return n
-        raise TypeError(f"cannot simplify {type(n).__name__}")
+        return self.mul(_flatten(_factor_parts(n, args, self)))
 
     def _flatten_terms(self, parts: list[Any]) -> list[Expr]:
         """The canonical terms inside nested ``_Terms``, signs applied (iterative)."""
@@ -473,10 +529,10 @@ class _Canon:
         while stack:
             items, c = stack[-1]
             for item in items:
-                if isinstance(item, _Terms):
+                if type(item) is _Terms:
                     stack.append((iter(item.parts), _times(c, item.coeff)))
                     break
-                if isinstance(item, _Factors):
+                if type(item) is _Factors:
                     item = self.mul(_flatten(item.parts))
                 out.append(item if c is ONE else self.mul([c, item]))
             else:
@@ -486,10 +542,11 @@ class _Canon:
     # -------------------------------------------------------------- content keys
     def key(self, node: Expr) -> int:
         """The content key of a canonical node (iterative: any depth)."""
-        keys = self.keys
+        keys = _KEYS
         known = keys.get(node)
         if known is not None:
             return known
+        shapes = _SHAPES
         stack = [node]
         while stack:
             top = stack[-1]
@@ -498,13 +555,14 @@ class _Canon:
                 continue
             children = list(map(keys.get, top.args))
             if None in children:
-                stack.extend(a for a, known in zip(top.args, children) if known is None)
+                stack += [a for a in top.args if a not in keys]
                 continue
-            if isinstance(top, (Add, Mul)):
-                shape: tuple = (type(top), tuple(sorted(children)))
+            kind = type(top)
+            if kind is Add or kind is Mul:
+                shape: tuple = (kind, tuple(sorted(children)))
             else:
-                shape = (type(top), _atom_data(top), tuple(children))
-            keys[top] = self.shapes.setdefault(shape, len(self.shapes))
+                shape = (kind, _atom_data(top), tuple(children))
+            keys[top] = shapes.setdefault(shape, len(shapes))
             stack.pop()
         return keys[node]
 
@@ -531,32 +589,39 @@ class _Canon:
         # its coefficient changed)]; the first of like terms keeps its place and spelling.
         collected: dict[int, list] = {}
         for t in terms:
-            for u in t.terms if type(t) is Add else (t,):
-                c, rest = _split(u)
-                if len(rest) == 1 and type(rest[0]) is Add:
-                    for v in rest[0].terms:
-                        c2, rest2 = _split(v)
-                        self._collect(collected, _times(c, c2), rest2, None)
+            for u in t.terms if type(t) is Add else (t,):  # type: ignore[attr-defined]
+                c, rest, k = _MONOMIAL_OF.get(u) or self.monomial_of(u)
+                if len(rest) == 1 and type(rest[0]) is Add:  # c·(v + w) = c·v + c·w
+                    self._spread(collected, c, rest[0])  # type: ignore[arg-type]
+                    continue
+                entry = collected.get(k)  # (as _collect does: this is the usual case)
+                if entry is None:
+                    collected[k] = [c, rest, u]
                 else:
-                    self._collect(collected, c, rest, u)
+                    entry[0] = _plus(entry[0], c)
+                    entry[2] = None
         if _KEYS.get(UNDEFINED) in collected:  # (no key yet: no term has been 1/0)
             return UNDEFINED  # u + 1/0 is as undefined as 1/0
-        terms = [term if term is not None else self.product(c, rest)
-                 for c, rest, term in collected.values() if c.numerator != 0]
-        if not terms:
+        kept: list[Expr] = []
+        for c, rest, term in collected.values():
+            if c.numerator != 0:
+                kept.append(term if term is not None else self.product(c, rest))
+        if not kept:
             return ZERO
-        return terms[0] if len(terms) == 1 else Add(*_order_terms(terms))
+        return kept[0] if len(kept) == 1 else Add(*_order_terms(kept))
 
-    def _collect(self, collected: dict[int, list], c: Num, rest: tuple[Expr, ...],
-                 term: Expr | None) -> None:
-        """Add c·(rest) into the collection; a like term keeps the place of the first."""
-        k = self.monomial_key(rest)
-        entry = collected.get(k)
-        if entry is None:
-            collected[k] = [c, rest, term]
-        else:
-            entry[0] = _plus(entry[0], c)
-            entry[2] = None
+    def _spread(self, collected: dict[int, list], c: Num, s: Add) -> None:
+        """Collect the terms of c·s, a term of a sum (see ``_sum``)."""
+        for v in s.terms:
+            c2, rest2, k2 = _MONOMIAL_OF.get(v) or self.monomial_of(v)
+            _collect(collected, k2, _times(c, c2), rest2, None)
+
+    def monomial_of(self, term: Expr) -> tuple[Num, tuple[Expr, ...], int]:
+        """A canonical term as its coefficient, its other factors and the content key of
+        their product: 3·x·y is (3, (x, y), key of x·y); 5 is (5, (), key of 1)."""
+        c, rest = _split(term)
+        known = _MONOMIAL_OF[term] = (c, rest, self.monomial_key(rest))
+        return known
 
     def monomial_key(self, factors: tuple[Expr, ...]) -> int:
         """The content key of the product of these canonical factors (1 for none), without
@@ -570,7 +635,7 @@ class _Canon:
                 known = self.key(ONE)
             else:
                 shape = (Mul, tuple(sorted([self.key(f) for f in factors])))
-                known = self.shapes.setdefault(shape, len(self.shapes))
+                known = _SHAPES.setdefault(shape, len(_SHAPES))
             _MONOMIALS[factors] = known
         return known
 
@@ -598,7 +663,7 @@ class _Canon:
         common = self._common_denominator(s)
         if not common:
             return None
-        above = [Pow(b, _minus(e)) for b, e in common]
+        above = [b if e is MINUS_ONE else Pow(b, _minus(e)) for b, e in common]
         top = self.add([self.mul([coeff, t, *above]) for t in s.terms])
         return self.mul([top, *(Pow(b, e) for b, e in common)])
 
@@ -631,49 +696,84 @@ class _Canon:
     def _product(self, factors: tuple[Expr, ...]) -> Expr:
         """``mul`` on a first meeting with these factors."""
         coeff = ONE
-        powers: dict[int, tuple[Expr, Expr]] = {}
-        queue = deque(factors)
-        while queue:
-            f = queue.popleft()
+        # key of a base -> the factor with that base, merged so far (the first keeps its place)
+        powers: dict[int, Expr] = {}
+        work = list(factors)  # grows while it is read: a merged factor goes round again
+        for f in work:
             kind = type(f)
             if kind is Num:
-                coeff = cast(Num, f) if coeff is ONE else _times(coeff, cast(Num, f))
-            elif kind is Mul:
-                queue.extendleft(reversed(f.terms))  # type: ignore[attr-defined]
+                coeff = f if coeff is ONE else _times(coeff, f)  # type: ignore[assignment,arg-type]
+            elif kind is Mul:  # canonical: a number first, then factors that are neither
+                for g in f.terms:  # type: ignore[attr-defined]
+                    if type(g) is Num:
+                        coeff = g if coeff is ONE else _times(coeff, g)  # type: ignore
+                    else:
+                        self._put(powers, g, work)
             elif kind is Add and _all_negative(f):  # type: ignore[arg-type]
                 coeff = _times(coeff, MINUS_ONE)  # (-u - v)·w = -(u + v)·w
-                queue.appendleft(self.negated(f))  # type: ignore[arg-type]
+                self._put(powers, self.negated(f), work)  # type: ignore[arg-type]
             else:
-                self._merge(powers, f, queue)
-        zero = powers.get(_KEYS.get(ZERO))  # (no key yet: no factor has been 0)
-        if zero is not None and _divides_by_zero(*zero):
+                self._put(powers, f, work)
+        zero = powers.get(_KEYS.get(ZERO))  # type: ignore[arg-type]  # (None: no 0 met yet)
+        if zero is not None and _divides_by_zero(*_base_exp(zero)):
             # u/0 is 1/0 and 0/0 stays 0/0: nothing else survives a division by zero
             return self.product(coeff if coeff is ZERO else ONE, [UNDEFINED])
         if coeff.numerator == 0:
             return ZERO  # 0·u = 0
-        if len(powers) > 1 and self._second_look(powers):
-            return self.mul([coeff, *(self.pow(b, e) for b, e in powers.values())])
-        factors = [b if e is ONE else Pow(b, e) for b, e in powers.values()]
-        if len(factors) > 1:
-            factors.sort(key=_factor_rank)
-        return self.product(coeff, factors)
+        if len(powers) > 1:
+            changed = self._second_look(powers)
+            if changed is not None:
+                return self.mul([coeff, *(self.pow(b, e) for b, e in changed.values())])
+        return self.product(coeff, _by_rank(list(powers.values())))
 
-    def _second_look(self, powers: dict[int, tuple[Expr, Expr]]) -> bool:
+    def _put(self, powers: dict[int, Expr], f: Expr, work: list[Expr]) -> None:
+        """Put factor f = b^e into powers, merging b^a·b^e = b^(a+e)."""
+        base = f.left if type(f) is Pow else f  # type: ignore[attr-defined]
+        k = _KEYS.get(base)
+        if k is None:
+            k = self.key(base)
+        first = powers.get(k)
+        if first is None:
+            powers[k] = f
+            return
+        first_base, first_exp = _base_exp(first)
+        merged = self.pow(first_base, self.add([first_exp, _base_exp(f)[1]]))
+        kind = type(merged)
+        if kind is not Num and kind is not Mul \
+                and self.key(merged.left if kind is Pow else merged) == k:  # type: ignore[attr-defined]
+            powers[k] = merged  # keeps the first factor's place
+        else:
+            del powers[k]  # became a number or something else: merge it afresh
+            work.append(merged)
+
+    def _second_look(self, powers: dict[int, Expr]) -> dict[int, tuple[Expr, Expr]] | None:
         """The two rules that look at several merged factors at once: |u| beside a power of
-        u, and a sum beside a negative power. Changes powers in place; True if one did."""
+        u, and a sum beside a negative power. The factors as bases and exponents, changed,
+        if one did; None if neither applies."""
         absolute: list[int] = []
         sums: list[int] = []
         below: list[int] = []
-        for k, (b, e) in powers.items():
-            if type(e) is Num and e.numerator < 0:
-                below.append(k)
-            elif e is ONE and type(b) is Add:
+        for k, f in powers.items():
+            kind = type(f)
+            if kind is Pow:
+                b, e = f.left, f.right  # type: ignore[attr-defined]
+                if type(e) is Num:
+                    if e.numerator < 0:  # type: ignore[attr-defined]
+                        below.append(k)
+                    if type(b) is Func and b.name == "abs":  # type: ignore[attr-defined]
+                        absolute.append(k)
+            elif kind is Add:
                 sums.append(k)
-            if type(b) is Func and b.name == "abs" and type(e) is Num:
+            elif kind is Func and f.name == "abs":  # type: ignore[attr-defined]
                 absolute.append(k)
-        if absolute and self._abs_absorbs_even_powers(powers, absolute):
-            return True
-        return bool(sums and below) and self._cancel_into_sums(powers, sums, below)
+        if not absolute and not (sums and below):
+            return None
+        pairs = {k: _base_exp(f) for k, f in powers.items()}
+        if absolute and self._abs_absorbs_even_powers(pairs, absolute):
+            return pairs
+        if sums and below and self._cancel_into_sums(pairs, sums, below):
+            return pairs
+        return None
 
     def _abs_absorbs_even_powers(self, powers: dict[int, tuple[Expr, Expr]],
                                  absolute: list[int]) -> bool:
@@ -737,32 +837,14 @@ class _Canon:
         (a decimal exponent stays decimal: x^0.5, not sqrt(x))."""
         common = most
         for t in s.terms:
-            for f in t.terms if isinstance(t, Mul) else (t,):
-                base, exp = _base_exp(f)
-                if isinstance(exp, Num) and self.key(base) == kb:
+            for f in t.terms if type(t) is Mul else (t,):  # type: ignore[attr-defined]
+                base, exp = (f.left, f.right) if type(f) is Pow else (f, ONE)  # type: ignore
+                if type(exp) is Num and (_KEYS.get(base) or self.key(base)) == kb:
                     common = exp if _below(exp, common) else common
                     break
             else:
                 return None
         return common if common.numerator > 0 else None
-
-    def _merge(self, powers: dict[int, tuple[Expr, Expr]], f: Expr, queue: deque) -> None:
-        """Put factor f = b^e into powers, merging b^a·b^e = b^(a+e)."""
-        base, exp = (f.left, f.right) if type(f) is Pow else (f, ONE)  # type: ignore[attr-defined]
-        k = _KEYS.get(base)
-        if k is None:
-            k = self.key(base)
-        if k not in powers:
-            powers[k] = (base, exp)
-            return
-        first_base, first_exp = powers[k]
-        merged = self.pow(first_base, self.add([first_exp, exp]))
-        merged_base, merged_exp = _base_exp(merged)
-        if not isinstance(merged, (Num, Mul)) and self.key(merged_base) == k:
-            powers[k] = (merged_base, merged_exp)  # keeps the first factor's place
-        else:
-            del powers[k]  # became a number or something else: merge it afresh
-            queue.append(merged)
 
     # -------------------------------------------------------------- powers
     def pow(self, b: Expr, e: Expr) -> Expr:
@@ -774,11 +856,14 @@ class _Canon:
 
     def _power(self, b: Expr, e: Expr) -> Expr:
         """``pow`` on a first meeting with this base and exponent."""
-        if isinstance(e, Num) and e.denominator == 1:
-            if e.numerator == 0:
-                return ONE
-            if e.numerator == 1:
-                return b
+        if type(e) is Num:
+            if e.denominator == 1:  # type: ignore[attr-defined]
+                if e.numerator == 0:  # type: ignore[attr-defined]
+                    return ONE
+                if e.numerator == 1:  # type: ignore[attr-defined]
+                    return b
+        elif type(b) is not Num and type(b) is not Pow:
+            return Pow(b, e)  # a symbolic exponent: only 1^u and (a^c)^u have rules
         for rule in _POWER_RULES.get(type(b), _OTHER_POWER_RULES):
             result = rule(self, b, e)
             if result is not None:
@@ -926,25 +1011,28 @@ _POWER_RULES: dict[type, tuple[Callable[[_Canon, Expr, Expr], Expr | None], ...]
 _OTHER_POWER_RULES = (_Canon._cube_root_power,)
 
 
-def _factor_rank(f: Expr) -> tuple[int, str]:
-    """Constants first, then variables and their numeric powers by name, then the rest."""
-    rank = _RANKS.get(f)
-    if rank is None:
-        rank = _RANKS[f] = _rank(f)
-    return rank
+def _by_rank(factors: list[Expr]) -> list[Expr]:
+    """Constants first, then variables and their numeric powers by name, then the rest
+    (sorted in place: the sort is stable, so the rest keep their order)."""
+    if len(factors) > 1:
+        ranks = _RANKS
+        for f in factors:
+            if f not in ranks:
+                ranks[f] = _rank(f)
+        factors.sort(key=ranks.__getitem__)
+    return factors
 
 
 def _rank(f: Expr) -> tuple[int, str]:
-    """``_factor_rank`` on a first meeting with f."""
+    """The place of f among the factors of a product (see ``_by_rank``), on a first meeting."""
+    if type(f) is Var:
+        return (1, f.name)  # type: ignore[attr-defined]
+    if type(f) is Pow and type(f.left) is Var:  # type: ignore[attr-defined]
+        return (1, f.left.name) if type(f.right) is Num else (2, "")  # type: ignore
     constant = _CONSTANT.get(f)
     if constant is None:
         constant = _is_constant(f)
-    if constant:
-        return (0, "")
-    base, exp = _base_exp(f)
-    if isinstance(base, Var) and isinstance(exp, Num):
-        return (1, base.name)
-    return (2, "")
+    return (0, "") if constant else (2, "")
 
 
 def _order_terms(terms: list[Expr]) -> list[Expr]:
@@ -961,22 +1049,25 @@ def _order_terms(terms: list[Expr]) -> list[Expr]:
         graded.append(grade)
     else:
         terms = [terms[i] for i in sorted(range(len(terms)), key=graded.__getitem__)]
-    first_positive = next((i for i, t in enumerate(terms) if _coefficient(t).numerator > 0), 0)
-    if first_positive == 0:
-        return terms
-    return [terms[first_positive], *terms[:first_positive], *terms[first_positive + 1:]]
+    if _coefficient(terms[0]).numerator > 0:
+        return terms  # the usual case
+    for i, t in enumerate(terms):
+        if _coefficient(t).numerator > 0:
+            return [t, *terms[:i], *terms[i + 1:]]
+    return terms
 
 
 def _monomial_degrees(t: Expr) -> dict[str, int] | None:
     """{variable: exponent} of c·x^a·y^b with natural exponents, else None."""
     degrees: dict[str, int] = {}
     for f in t.terms if isinstance(t, Mul) else (t,):
-        if isinstance(f, Num):
-            continue
-        base, exp = _base_exp(f)
-        if not (isinstance(base, Var) and _is_integer(exp) and exp.numerator > 0):
+        if isinstance(f, Var):
+            degrees[f.name] = 1
+        elif isinstance(f, Pow) and isinstance(f.left, Var) and _is_integer(f.right) \
+                and f.right.numerator > 0:
+            degrees[f.left.name] = f.right.numerator
+        elif not isinstance(f, Num):
             return None
-        degrees[base.name] = exp.numerator
     return degrees
 
 
@@ -1181,44 +1272,37 @@ _SHOWN: dict[Expr, Expr] = memo({})
 def _display(c: Expr) -> Expr:
     """The canonical form written as a textbook writes it.
 
-    Iterative, children before parents as in ``Expr.walk``, but only through the nodes whose
-    own display is used (see ``_display_parts``), and not below a node already shown.
+    Iterative: first the nodes whose own display is used (see ``_display_parts``), not
+    below a node already shown, then each shown in order of creation (children first).
     """
     shown = _SHOWN
     known = shown.get(c)
     if known is not None:
         return known
-    stack: list[Expr | None] = [c]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if node is None:  # the node under the marker has all its parts shown
-            node = pop()
-            shown[node] = _show(node, shown)  # type: ignore[arg-type]
-            continue
-        if node in shown:
-            continue
-        push(node)
-        push(None)
-        for part in _display_parts(node):
-            if part not in shown:
-                push(part)
+    todo = [c]
+    met = {c}
+    for node in todo:  # (grows while it is read)
+        for part in node.args if type(node) is not Mul else _display_parts(node):
+            if part not in shown and part not in met:
+                met.add(part)
+                todo.append(part)
+    todo.sort(key=_CREATED)
+    for node in todo:
+        shown[node] = _show(node, shown)
     return shown[c]
 
 
-def _display_parts(node: Expr) -> Iterable[Expr]:
-    """The nodes whose display the display of node is made from. A power that is a factor of
-    a product is shown through its base and exponent (x^-2 goes below the bar), never as itself."""
-    kind = type(node)
-    if kind is Mul:
-        parts: list[Expr] = []
-        for f in node.terms:  # type: ignore[attr-defined]
-            if type(f) is Pow:
-                parts += f.args
-            else:
-                parts.append(f)
-        return parts
-    return node.args
+def _display_parts(node: Expr) -> list[Expr]:
+    """The nodes whose display the display of a product is made from (for any other node,
+    its children). A power that is a factor of a product is shown through its base and
+    exponent (x^-2 goes below the bar), never as itself."""
+    parts: list[Expr] = []
+    for f in node.terms:  # type: ignore[attr-defined]
+        if type(f) is Pow:
+            parts += f.args
+        else:
+            parts.append(f)
+    return parts
 
 
 def _show(node: Expr, shown: dict[Expr, Expr]) -> Expr:
@@ -1230,10 +1314,10 @@ def _show(node: Expr, shown: dict[Expr, Expr]) -> Expr:
         return _show_product(ONE, node.terms, shown)  # type: ignore[attr-defined]
     if kind is Pow:
         return _show_product(ONE, (node,), shown)
-    if kind is Add:
-        return add(*[shown[t] for t in node.args])
+    if kind is Add:  # (the display of a term is never a sum: nothing to flatten)
+        return Add(*map(shown.__getitem__, node.args))
     if kind is Func:
-        return func(node.name, *[shown[a] for a in node.args])  # type: ignore[attr-defined]
+        return Func(node.name, *map(shown.__getitem__, node.args))  # type: ignore[attr-defined]
     if kind is Num:
         return _show_number(node)  # type: ignore[arg-type]
     if kind is Var or kind is Const:
@@ -1259,22 +1343,30 @@ def _show_product(coeff: Num, factors: Sequence[Expr], shown: dict[Expr, Expr]) 
             above.append(shown[f])  # f^1
             continue
         base, exp = f.left, f.right  # type: ignore[attr-defined]
-        if isinstance(exp, Num) and exp.numerator < 0:
-            below.append(_show_power(base, _minus(exp), shown))
+        if type(exp) is Num:
+            if exp.numerator < 0:  # type: ignore[attr-defined]
+                below.append(_show_power(base, _minus(exp), shown))  # type: ignore[arg-type]
+            else:
+                above.append(_show_power(base, exp, shown))  # type: ignore[arg-type]
         elif base is not E and _coefficient(exp).numerator < 0 and _positive(base):
-            below.append(power(shown[base], _show_negated(exp, shown)))  # 2^(-x) → 1/2^x
+            below.append(Pow(shown[base], _show_negated(exp, shown)))  # 2^(-x) → 1/2^x
         else:
-            above.append(_show_power(base, exp, shown))
-    if coeff.decimal:
+            above.append(Pow(shown[base], shown[exp]))
+    if coeff is ONE:
+        pass  # the usual case
+    elif coeff.decimal:
         above.insert(0, _num(abs(coeff.value), True))
     else:
-        if coeff.numerator not in (1, -1):
-            above.insert(0, Num(abs(coeff.numerator)))
+        n = coeff.numerator
+        if n not in (1, -1):
+            above.insert(0, coeff if n > 0 and coeff.denominator == 1 else Num(abs(n)))
         if coeff.denominator != 1:
             below.insert(0, Num(coeff.denominator))
-    result = mul(*above) if above else ONE
+    # No displayed factor is itself a product (a factor of a canonical product is not, and
+    # neither is a power, root, number or function shown): nothing to flatten.
+    result = (above[0] if len(above) == 1 else Mul(*above)) if above else ONE
     if below:
-        result = div(result, mul(*below))
+        result = Div(result, below[0] if len(below) == 1 else Mul(*below))
     return neg(result) if coeff.numerator < 0 else result
 
 
@@ -1285,12 +1377,11 @@ def _show_negated(exp: Expr, shown: dict[Expr, Expr]) -> Expr:
     return _show_product(_minus(coeff), exp.terms[1:], shown)
 
 
-def _show_power(base: Expr, exp: Expr, shown: dict[Expr, Expr]) -> Expr:
+def _show_power(base: Expr, exp: Num, shown: dict[Expr, Expr]) -> Expr:
     """b^1 = b, b^(1/2) = sqrt(b), otherwise b^e."""
-    if isinstance(exp, Num):
-        if exp.numerator == 1 and exp.denominator == 1:
+    if exp.numerator == 1:
+        if exp.denominator == 1:
             return shown[base]
-        if exp.numerator == 1 and exp.denominator == 2 and not exp.decimal:
-            return func("sqrt", shown[base])
-        return power(shown[base], _show_number(exp))
-    return power(shown[base], shown[exp])
+        if exp.denominator == 2 and not exp.decimal:
+            return Func("sqrt", shown[base])
+    return Pow(shown[base], exp if exp.denominator == 1 or exp.decimal else _show_number(exp))

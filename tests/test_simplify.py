@@ -17,7 +17,23 @@ from hypothesis import strategies as st
 from calc_cli.diff import differentiate
 from calc_cli.errors import MathError
 from calc_cli.evaluate import evaluate
-from calc_cli.expr import Add, Expr, Num, Pow, Var, add, div, func, mul, neg, power, sub
+from calc_cli.expr import (
+    Add,
+    Div,
+    Expr,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Var,
+    add,
+    div,
+    func,
+    mul,
+    neg,
+    power,
+    sub,
+)
 from calc_cli.numbers import Overflow
 from calc_cli.parse import parse
 from calc_cli.render.plain import plain
@@ -244,6 +260,34 @@ def test_the_passes_make_simplify():
     for text in ("x/(x^2 + 1)", "(x^3*sin(x) + x^5)/x^4", "-(x + 1)"):
         e = parse(text)
         assert display(canonical(e)) is simplify(e)
+
+
+# Shapes the parser never builds but the differentiator and other callers do: nested sums,
+# negated and scaled terms whose operand is a sum (spread into the sum) or not, and parts
+# used twice (kept whole) or once (absorbed by the parent), in products and sums.
+_s, _sin, _cos = Add(x, Var("y")), func("sin", x), func("cos", x)
+_abs2 = Mul(func("abs", _sin), func("abs", _sin))
+RAW_SHAPES = [
+    (Add(_s, Var("z")), "x + y + z"),
+    (Add(_s, Add(Var("y"), Var("z"))), "x + 2*y + z"),
+    (Add(x, Neg(Neg(Var("y")))), "x + y"),
+    (Add(x, Mul(Num(1), _s)), "2*x + y"),
+    (Add(Var("z"), Mul(Num(3), _s), _s), "4*x + 4*y + z"),
+    (Add(Neg(_s), Mul(Num(2), _s)), "x + y"),
+    (Add(Neg(Mul(x, Var("y"))), Mul(Var("y"), x)), "0"),
+    (Add(Mul(Num(2), Neg(_s)), Neg(Neg(_s))), "-x - y"),
+    (Add(Neg(Neg(_s)), Mul(Num(2), Neg(Add(Var("y"), Var("z"))))), "x - y - 2*z"),
+    (Add(Mul(Num(-1), Add(x, Neg(Var("y")))), Neg(Add(Var("y"), Neg(x)))), "0"),
+    (Mul(Neg(_sin), Neg(_cos), Neg(_sin)), "-sin(x)^2*cos(x)"),
+    (Div(Neg(x), Neg(Add(Neg(x), Neg(Var("y"))))), "-x/(x + y)"),
+    (Add(Mul(Var("z"), Neg(_abs2)), Neg(_abs2), Mul(Num(2), _abs2)), "sin(x)^2 - z*sin(x)^2"),
+    (Add(Neg(Div(_abs2, Var("y"))), Mul(x, Div(_abs2, Var("y")))), "x*sin(x)^2/y - sin(x)^2/y"),
+]
+
+
+@pytest.mark.parametrize("e, expected", RAW_SHAPES)
+def test_raw_shapes(e, expected):
+    assert simplify(e) is parse(expected)
 
 
 # Parts met in different places: a quotient that its parent product absorbs in one expression

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 from itertools import count
+from operator import attrgetter
 from typing import Callable, ClassVar, Union
 
 Rational = Union[int, Fraction]
@@ -149,11 +150,11 @@ def forget() -> None:
         return  # not CPython: without reference counts, keep every node
     # A node that only its table holds: its count, taken in the loop below, is what garbage
     # counts on this interpreter (the loop's own references vary between Python versions).
-    sentinel: Expr | None = Var("\0unused")  # no input can name it: the lexer has no \0
+    sentinel = Var("\0unused")  # no input can name it: the lexer has no \0
     nodes = [node for table in [_NUMBERS, *(cls._table for cls in _INTERNED)]
              for node in table.values()]
-    sentinel = None
-    nodes.sort(key=_serial, reverse=True)  # parents before their children; the sentinel first
+    del sentinel  # from here only its table holds it
+    nodes.sort(key=creation_order, reverse=True)  # parents before children; the sentinel first
     garbage = None
     for i in range(len(nodes)):
         node = nodes[i]
@@ -167,8 +168,9 @@ def forget() -> None:
     node = None
 
 
-def _serial(node: Expr) -> int:
-    return node._serial
+# A node's place in the order of creation, as a sort key: a node is always made after its
+# children, so sorting by it lists children before parents (forget, and simplify's walk).
+creation_order: Callable[[Expr], int] = attrgetter("_serial")
 
 
 _FREE_VARS: dict[Expr, frozenset[str]] = memo({})

@@ -62,7 +62,6 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, TypeGuard, cast
 
 from .errors import MathError
@@ -81,6 +80,7 @@ from .expr import (
     Num,
     Pow,
     Var,
+    creation_order,
     memo,
     memo_clear,
     neg,
@@ -348,8 +348,7 @@ _MERGEABLE = frozenset((Mul, Div, Neg, Add))
 _AS_FACTORS = 1
 _AS_TERMS = 2
 _HOST = 4
-# expr numbers nodes in order of creation, and a node is made after its children
-_CREATED = attrgetter("_serial")
+_CREATED = creation_order  # children before parents
 
 
 def _plan(e: Expr, memo: dict[Expr, Any]) -> tuple[list[Expr], dict[Expr, int]]:

@@ -425,6 +425,9 @@ def test_higher_derivative_agrees_with_sympy_and_finite_differences(case, order)
 
 def _check_higher(e, wrt: str, order: int, orders: list) -> None:
     f = to_sympy(e)
+    # A division by zero is zoo in SymPy, whose derivatives then fail inside SymPy
+    # (sinh(-x/0)'': "Invalid NaN comparison", KeyError 'zero'): no oracle for those.
+    assume(not f.has(sympy.zoo, sympy.nan))
     ours = to_sympy(orders[-1])
     compare_at_points(ours, sympy.diff(f, symbol(wrt), order), f)
     previous = to_sympy(orders[-2])

@@ -49,6 +49,7 @@ from .expr import (
     mul,
     neg,
     sub,
+    written_size,
 )
 from .trace import Step, share_repeats
 
@@ -160,16 +161,9 @@ def check_size(e: Expr, order: int, of: int, limit: int | None = None) -> None:
 def _larger_than(e: Expr, limit: int, written: bool) -> bool:
     """Whether e has more than ``limit`` distinct nodes, or (``written``) nodes counted as
     printed, each repeat of a shared subtree again. Linear in the DAG."""
-    order = e.walk()
-    if len(order) > limit or not written:
-        return len(order) > limit
-    sizes: dict[Expr, int] = {}
-    for node in order:
-        size = 1 + sum([sizes[a] for a in node.args])
-        if size > limit:
-            return True
-        sizes[node] = size
-    return False
+    if len(e.walk()) > limit:
+        return True
+    return written and written_size(e, {}, limit + 1) > limit
 
 
 def _ordinal(n: int) -> str:

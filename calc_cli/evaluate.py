@@ -32,7 +32,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from .errors import MathError, UndefinedVariable, UsageError
-from .expr import FUNCTIONS, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var
+from .expr import FUNCTIONS, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Var, fill
 from .numbers import (
     DivisionByZero,
     DomainError,
@@ -135,19 +135,8 @@ class NodeValues:
 
         Kept so that a later node sees it: cos(pi·x) at x = 1 is exactly -1.
         """
-        memo, stack = self.memo, [e]
-        while stack:  # post-order, stopping at nodes already known
-            node = stack[-1]
-            if node in memo:
-                stack.pop()
-                continue
-            missing = [a for a in node.args if a not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            memo[node] = _value_at(node, [memo[a] for a in node.args], self.point)
-            stack.pop()
-        return memo[e]
+        point = self.point
+        return fill(e, self.memo, lambda node, children: _value_at(node, children, point))
 
     def __call__(self, e: Expr) -> Value:
         """The value of ``e`` at the point, a Fraction or a float, as ``evaluate`` gives it."""

@@ -84,26 +84,7 @@ class Expr:
         The walk stops at nodes already known, so asking bottom-up costs linear time.
         """
         known = _FREE_VARS.get(self)
-        if known is not None:
-            return known
-        stack: list[Expr] = [self]
-        while stack:
-            node = stack[-1]
-            if node in _FREE_VARS:
-                stack.pop()
-                continue
-            missing = [c for c in node.args if c not in _FREE_VARS]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            if isinstance(node, Var):
-                _FREE_VARS[node] = frozenset((node.name,))
-            elif not node.args:
-                _FREE_VARS[node] = frozenset()
-            else:
-                _FREE_VARS[node] = frozenset().union(*(_FREE_VARS[c] for c in node.args))
-        return _FREE_VARS[self]
+        return known if known is not None else fill(self, _FREE_VARS, _names_in)
 
     def __repr__(self) -> str:
         from .render.plain import plain
@@ -516,23 +497,39 @@ def strip_sign(term: Expr) -> Expr:
     return _rebuild_lead(term, _negate_lead)
 
 
-def written_size(e: Expr, sizes: dict[Expr, int]) -> int:
-    """How many nodes ``e`` has as written out, each repeat of a shared subtree counted
-    again: what printing it costs (a DAG of n nodes may print as 2^n). ``sizes`` memoises
-    across calls, so sizing many overlapping expressions costs their distinct nodes once."""
+def fill(e: Expr, memo: dict, compute: Callable[[Expr, list], object]):
+    """``memo[e]``, first computing it for ``e`` and every descendant missing from ``memo``,
+    children first: ``memo[n] = compute(n, [memo[a] for a in n.args])``. Iterative (any
+    depth), and it stops at nodes already known, so asking bottom-up costs linear time."""
+    if e in memo:
+        return memo[e]
     stack = [e]
     while stack:
         node = stack[-1]
-        if node in sizes:
+        if node in memo:
             stack.pop()
             continue
-        pending = [a for a in node.args if a not in sizes]
-        if pending:
-            stack.extend(pending)
+        missing = [a for a in node.args if a not in memo]
+        if missing:
+            stack.extend(missing)
             continue
-        sizes[node] = 1 + sum([sizes[a] for a in node.args])
+        memo[node] = compute(node, [memo[a] for a in node.args])
         stack.pop()
-    return sizes[e]
+    return memo[e]
+
+
+def _names_in(node: Expr, children: list[frozenset[str]]) -> frozenset[str]:
+    if isinstance(node, Var):
+        return frozenset((node.name,))
+    return frozenset().union(*children)
+
+
+def written_size(e: Expr, sizes: dict[Expr, int], cap: int) -> int:
+    """How many nodes ``e`` has as written out, each repeat of a shared subtree counted
+    again (what printing it costs: a DAG of n nodes may print as 2^n), or ``cap`` if that
+    is smaller, which keeps the counts small numbers. ``sizes`` memoises across calls made
+    with the same cap, so sizing overlapping expressions costs their distinct nodes once."""
+    return fill(e, sizes, lambda node, children: min(cap, 1 + sum(children)))
 
 
 def substitute(e: Expr, target: Expr, replacement: Expr) -> Expr:

@@ -433,7 +433,7 @@ def _check_written(entries: Sequence[Expr]) -> None:
 
     sizes: dict[Expr, int] = {}
     for entry in entries:
-        if written_size(entry, sizes) > MAX_NODES:
+        if written_size(entry, sizes, MAX_NODES + 1) > MAX_NODES:
             raise MathError(f"the Hessian is too large to compute (an entry has over "
                             f"{MAX_NODES:,} nodes written out)")
 

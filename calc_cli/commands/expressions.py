@@ -183,7 +183,8 @@ def _check_written(top) -> None:
     steps = [top]
     while steps:
         step = steps.pop()
-        total += written_size(step.expr, sizes) + written_size(step.result, sizes)
+        total += (written_size(step.expr, sizes, MAX_EXPLAINED_WRITTEN + 1)
+                  + written_size(step.result, sizes, MAX_EXPLAINED_WRITTEN + 1))
         if total > MAX_EXPLAINED_WRITTEN:
             raise MathError(f"the explanation is too long to show (its steps have over "
                             f"{MAX_EXPLAINED_WRITTEN:,} nodes written out; calc diff gives "
